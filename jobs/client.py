@@ -1,0 +1,205 @@
+"""QueueClient: the one place that talks to Redis for the queue."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import NoScriptError
+
+from jobs.job import Job, JobState, MalformedJob
+from jobs.keys import Keys
+from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+
+# How many due delayed jobs one migrate_delayed call moves at most.
+MIGRATE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Data a worker took from a queue: the exact string (its identity in the lists) and the job."""
+
+    raw: str
+    job: Job | None
+    malformed: str | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One script call, to be sent in a pipeline with others."""
+
+    script: str
+    keys: list[str]
+    args: list[Any]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one fetch round trip brought back."""
+
+    taken: list[Taken]
+    next_due_at: float | None
+    stale: int
+
+
+class QueueClient:
+    """Sends every Redis command of the queue.
+
+    1. push puts a job on its queue, or in the delayed set, with its state hash.
+    2. pop and pop_many move jobs from queues into this worker's processing list, so a
+       job is always in exactly one list; start counts the attempt and marks them running.
+    3. record runs the scripts that take a job off the processing list while recording
+       its outcome (ack, retry, fail, requeue), many jobs in one round trip.
+    """
+
+    def __init__(self, redis: Redis, prefix: str = "queue:", worker_id: str = "") -> None:
+        if not redis.get_encoder().decode_responses:
+            raise ValueError("QueueClient needs a Redis client made with decode_responses=True")
+        self.redis = redis
+        self.keys = Keys(prefix)
+        self.worker_id = worker_id
+        self.processing = self.keys.processing(worker_id)
+        self._scripts = {name: redis.register_script(_lua(name)) for name in _SCRIPTS}
+
+    def push(self, queue: str, job: Job, delay_seconds: float = 0.0) -> None:
+        """Queue a job now, or after delay_seconds, and record its state (one round trip)."""
+        now = time.time()
+        due_at = now + delay_seconds if delay_seconds > 0 else 0.0
+        destination = self.keys.delayed if due_at else self.keys.queue(queue)
+        self._scripts["push"](
+            keys=[destination, self.keys.job(job.id)],
+            args=[job.to_json(), repr(due_at), repr(now), job.handler, queue, job.attempts],
+        )
+
+    def pop(self, queue: str, timeout: float) -> Taken | None:
+        """Wait up to timeout seconds for one job and move it into this worker's list."""
+        source = self.keys.queue(queue)
+        # redis-py types the timeout as int; Redis 6+ takes fractions of a second.
+        raw = self.redis.blmove(source, self.processing, timeout, "LEFT", "RIGHT")  # type: ignore[arg-type]
+        return _parse(str(raw)) if raw is not None else None
+
+    def pop_many(
+        self, queues: Sequence[str], count: int, outcomes: Sequence[Outcome] = ()
+    ) -> Fetched:
+        """Record outcomes, move due delayed jobs, take up to count jobs: one round trip."""
+        pop = Call("pop", [self.processing, *map(self.keys.queue, queues)], [count])
+        calls = [*self._outcome_calls(outcomes), self._migrate_call(queues), pop]
+        *recorded, (_, next_due), raws = self._run(calls)
+        return Fetched(
+            taken=[_parse(raw) for raw in raws],
+            next_due_at=float(next_due) if next_due else None,
+            stale=_count_stale(recorded),
+        )
+
+    def start(self, jobs: Sequence[Job]) -> list[int]:
+        """Count an attempt for each job and mark it running; return their attempt numbers."""
+        result = self._scripts["start"](
+            keys=[self.keys.job(job.id) for job in jobs],
+            args=[repr(time.time()), self.worker_id, *(job.attempts for job in jobs)],
+        )
+        return [int(n) for n in result]
+
+    def record(self, outcomes: Sequence[Outcome]) -> int:
+        """Record outcomes in one round trip; return how many were stale (not recorded)."""
+        if not outcomes:
+            return 0
+        return _count_stale(self._run(self._outcome_calls(outcomes)))
+
+    def migrate_delayed(self, queues: Sequence[str]) -> int:
+        """Move due delayed jobs of these queues onto them; return how many moved."""
+        ((moved, _),) = self._run([self._migrate_call(queues)])
+        return int(moved)
+
+    def states(self, job_ids: Sequence[str]) -> list[JobState | None]:
+        """Read the state of each job in one round trip; None where nothing is known."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hgetall(self.keys.job(job_id))
+            hashes: list[dict[str, str]] = pipe.execute()
+        now = time.time()
+        return [
+            JobState.from_hash(job_id, fields, now) if fields else None
+            for job_id, fields in zip(job_ids, hashes, strict=True)
+        ]
+
+    def failed(self, start: int = 0, stop: int = -1) -> list[str]:
+        """Entries of the failed list, oldest first."""
+        return [str(entry) for entry in self.redis.lrange(self.keys.failed, start, stop)]
+
+    def _run(self, calls: Sequence[Call]) -> list[Any]:
+        """Send script calls in one round trip (EVALSHA, in a pipeline).
+
+        register_script's own calls would ask SCRIPT EXISTS before every pipeline: a
+        second round trip per batch. Instead, when Redis has lost its scripts (a restart),
+        load them all and send again just the calls that were refused.
+        """
+        results = self._evalsha(calls)
+        missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+        if missing:
+            for script in self._scripts.values():
+                script.sha = self.redis.script_load(script.script)
+            for i, result in zip(missing, self._evalsha([calls[i] for i in missing]), strict=True):
+                results[i] = result
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return results
+
+    def _evalsha(self, calls: Sequence[Call]) -> list[Any]:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(self._scripts[call.script].sha, len(call.keys), *call.keys, *call.args)
+            return pipe.execute(raise_on_error=False)
+
+    def _migrate_call(self, queues: Sequence[str]) -> Call:
+        keys = [self.keys.delayed, self.keys.failed, *map(self.keys.queue, queues)]
+        return Call("migrate_delayed", keys, [repr(time.time()), MIGRATE_LIMIT, *queues])
+
+    def _outcome_calls(self, outcomes: Sequence[Outcome]) -> list[Call]:
+        """One ack call for all successes (one script run), one call per other outcome."""
+        calls = []
+        acks = [outcome for outcome in outcomes if isinstance(outcome, Ack)]
+        if acks:
+            keys = [self.processing, *(self.keys.job(ack.job_id) for ack in acks)]
+            args = [acks[0].keep_seconds, *(value for ack in acks for value in ack.args())]
+            calls.append(Call("ack", keys, args))
+        calls += [self._outcome_call(o) for o in outcomes if not isinstance(o, Ack)]
+        return calls
+
+    def _outcome_call(self, outcome: Retry | Fail | Requeue) -> Call:
+        keys = self.keys
+        if isinstance(outcome, Retry):
+            job_keys = [self.processing, keys.delayed, keys.job(outcome.job_id)]
+        elif isinstance(outcome, Fail):
+            job_keys = [self.processing, keys.failed]
+            if outcome.job_id:
+                job_keys.append(keys.job(outcome.job_id))
+        else:
+            job_keys = [self.processing, keys.queue(outcome.queue), keys.job(outcome.job_id)]
+        return Call(outcome.script, job_keys, outcome.args())
+
+
+_SCRIPTS = ("push", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue")
+
+
+def _lua(name: str) -> str:
+    return files("jobs").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+def _parse(raw: str) -> Taken:
+    try:
+        return Taken(raw, Job.from_json(raw))
+    except MalformedJob as error:
+        return Taken(raw, None, str(error))
+
+
+def _count_stale(results: list[Any]) -> int:
+    """Count the outcomes a script refused because the job was no longer held."""
+    flags: list[Any] = []
+    for result in results:
+        flags += result if isinstance(result, list) else [result]
+    return flags.count(0)

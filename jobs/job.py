@@ -1,0 +1,103 @@
+"""A job as it travels through Redis (JSON), and a job's state as the order page reads it."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# The states a job passes through, as kept in its `queue:job:<id>` hash.
+STATES = ("queued", "delayed", "running", "succeeded", "retrying", "failed")
+FINAL_STATES = frozenset({"succeeded", "failed"})
+
+
+class MalformedJob(ValueError):
+    """Raised for data in a queue that is not a job: it goes to the failed queue as it is."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work: which handler runs it, with what payload, on which queue."""
+
+    handler: str
+    payload: dict[str, Any]
+    queue: str
+    id: str = field(default_factory=lambda: secrets.token_hex(16))
+    attempts: int = 0
+    created_at: float = field(default_factory=time.time)
+
+    def to_json(self) -> str:
+        """Serialise for Redis; the exact string is the job's identity in the lists."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Job:
+        """Parse a job read from Redis, or raise MalformedJob saying what is wrong."""
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            raise MalformedJob(f"not JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise MalformedJob("not a JSON object")
+        checks = {"id": str, "handler": str, "queue": str, "payload": dict}
+        for name, kind in checks.items():
+            if not isinstance(data.get(name), kind):
+                raise MalformedJob(f"field {name!r} missing or not a {kind.__name__}")
+        return cls(
+            handler=data["handler"],
+            payload=data["payload"],
+            queue=data["queue"],
+            id=data["id"],
+            attempts=int(data.get("attempts", 0)),
+            created_at=float(data.get("created_at", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What is known of a job now: read from its hash in one round trip."""
+
+    id: str
+    handler: str
+    queue: str
+    state: str
+    attempts: int
+    error: str | None
+    enqueued_at: float | None
+    started_at: float | None
+    finished_at: float | None
+    due_at: float | None
+
+    @classmethod
+    def from_hash(cls, job_id: str, fields: dict[str, str], now: float) -> JobState:
+        """Build from a `queue:job:<id>` hash; a delayed job past its due time reads as queued."""
+        state = fields.get("state", "queued")
+        due_at = _float_or_none(fields.get("due_at"))
+        if state in ("delayed", "retrying") and due_at is not None and due_at <= now:
+            # migrate_delayed moves the JSON without touching the hash: it is waiting now.
+            state = "queued"
+        return cls(
+            id=job_id,
+            handler=fields.get("handler", ""),
+            queue=fields.get("queue", ""),
+            state=state,
+            attempts=int(fields.get("attempts", 0)),
+            error=fields.get("error") or None,
+            enqueued_at=_float_or_none(fields.get("enqueued_at")),
+            started_at=_float_or_none(fields.get("started_at")),
+            finished_at=_float_or_none(fields.get("finished_at")),
+            due_at=due_at,
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _float_or_none(value: str | None) -> float | None:
+    return float(value) if value else None

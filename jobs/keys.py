@@ -1,0 +1,58 @@
+"""The whole Redis key layout of the queue, in one place.
+
+| key                         | type | holds                                       | written by    |
+| --------------------------- | ---- | ------------------------------------------- | ------------- |
+| `queue:<name>`              | list | job JSON waiting to run, oldest first       | push, migrate |
+| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)  | push, retry   |
+| `queue:processing:<worker>` | list | job JSON a worker took and has not finished | pop           |
+| `queue:failed`              | list | job JSON + `error` + `failed_at`            | fail          |
+| `queue:job:<id>`            | hash | state, attempts, error, timestamps of a job | every script  |
+
+Workers read the queue lists and the delayed set; ack, retry and fail take a job off its
+worker's processing list; the order page reads `queue:job:<id>`; people read the failed list.
+
+`queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
+prefix uses that instead, so tests and apps can share one Redis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Queue names that would collide with the keys above.
+RESERVED_QUEUE_NAMES = frozenset({"delayed", "failed", "processing", "job"})
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def check_queue_name(name: str) -> str:
+    """Return name if it can be a queue name, else raise ValueError saying why."""
+    if not isinstance(name, str) or not _QUEUE_NAME.fullmatch(name):
+        raise ValueError(f"Invalid queue name {name!r}: use 1-64 letters, digits, '_', '.', '-'")
+    if name in RESERVED_QUEUE_NAMES:
+        raise ValueError(f"Invalid queue name {name!r}: it is reserved for the queue's own keys")
+    return name
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Builds every key name from one prefix."""
+
+    prefix: str = "queue:"
+
+    def queue(self, name: str) -> str:
+        return self.prefix + check_queue_name(name)
+
+    @property
+    def delayed(self) -> str:
+        return self.prefix + "delayed"
+
+    @property
+    def failed(self) -> str:
+        return self.prefix + "failed"
+
+    def processing(self, worker_id: str) -> str:
+        return f"{self.prefix}processing:{worker_id}"
+
+    def job(self, job_id: str) -> str:
+        return f"{self.prefix}job:{job_id}"

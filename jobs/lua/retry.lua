@@ -1,0 +1,24 @@
+-- retry: schedule a failed attempt's job again after its backoff.
+--
+-- Why atomic: the job leaves the processing list in the same step that puts it in the
+-- delayed set, so it is never lost between the two nor held twice. Fenced like ack.
+--
+-- KEYS[1]  the worker's processing list `queue:processing:<worker>`
+-- KEYS[2]  the delayed zset `queue:delayed`
+-- KEYS[3]  the job's state hash `queue:job:<id>`
+-- ARGV[1]  the job JSON as taken
+-- ARGV[2]  the job JSON to schedule (with its attempts so far)
+-- ARGV[3]  due time of the next attempt, unix seconds
+-- ARGV[4]  the error of this attempt
+-- ARGV[5]  when this attempt started, ARGV[6] when it ended, unix seconds
+-- Returns  1 if scheduled, 0 if stale
+local processing, delayed, job_hash = KEYS[1], KEYS[2], KEYS[3]
+local taken, next_job, due_at, error = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+
+if redis.call('LREM', processing, 1, taken) == 0 then
+  return 0
+end
+redis.call('ZADD', delayed, due_at, next_job)
+redis.call('HSET', job_hash, 'state', 'retrying', 'due_at', due_at, 'error', error,
+  'started_at', ARGV[5], 'finished_at', ARGV[6])
+return 1
