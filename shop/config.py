@@ -1,0 +1,61 @@
+"""Configuration: every default in one place, then environment overrides, then test config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # DATABASE_URL and SHOP_OUTBOX_DIR default to paths in the instance folder (load_config),
+    # which SHOP_INSTANCE_PATH moves (instance_path).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "JOBS_PREFIX": "queue:",
+    "JOBS_MAX_ATTEMPTS": 3,
+    "JOBS_RETRY_BASE": 60.0,
+    "SHOP_SMTP_HOST": None,
+    "SHOP_SMTP_PORT": 25,
+    "SHOP_MAIL_FROM": "shop@example.com",
+    "SHOP_PAYMENT_LATENCY": 1.5,
+    "SHOP_PAYMENT_FAILURE_RATE": 0.0,
+    "SHOP_PAYMENT_SEED": None,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+# Environment variables read at startup, each with the function that parses its text.
+ENVIRONMENT: dict[str, Callable[[str], Any]] = {
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "JOBS_PREFIX": str,
+    "JOBS_MAX_ATTEMPTS": int,
+    "JOBS_RETRY_BASE": float,
+    "SHOP_SMTP_HOST": str,
+    "SHOP_SMTP_PORT": int,
+    "SHOP_MAIL_FROM": str,
+    "SHOP_OUTBOX_DIR": str,
+    "SHOP_PAYMENT_LATENCY": float,
+    "SHOP_PAYMENT_FAILURE_RATE": float,
+    "SHOP_PAYMENT_SEED": int,
+    "MAX_CONTENT_LENGTH": int,
+}
+
+
+def instance_path(test_config: Mapping[str, Any] | None = None) -> str | None:
+    """Return the instance folder from test_config's INSTANCE_PATH or SHOP_INSTANCE_PATH, if set."""
+    path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("SHOP_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None  # None: Flask's default, ./instance
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
+    """Fill app.config from the defaults, the environment, then test_config (last one wins)."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["DATABASE_URL"] = f"sqlite:///{os.path.join(app.instance_path, 'shop.db')}"
+    app.config["SHOP_OUTBOX_DIR"] = os.path.join(app.instance_path, "outbox")
+    for name, parse in ENVIRONMENT.items():
+        value = os.environ.get(name, "")
+        if value:  # an empty variable counts as unset, so `SHOP_SMTP_HOST=` means "no SMTP"
+            app.config[name] = parse(value)
+    if test_config is not None:
+        app.config.from_mapping(test_config)

@@ -1,0 +1,48 @@
+"""ProcessPayment: charge an order through the gateway, record the payment, mark it paid."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shop.gateway import SimulatedGateway
+from shop.models import Order, Payment
+from shop.orders import get_order, read_order_id
+
+logger = logging.getLogger(__name__)
+
+
+class ProcessPayment:
+    """Handles process_payment jobs.
+
+    1. loads the order and skips it if a payment is already recorded (jobs can run twice);
+    2. charges its total through the gateway, outside any transaction;
+    3. records the Payment and marks the order paid, in one transaction.
+    A declined charge raises PaymentDeclined, so the queue retries with backoff; once the
+    queue gives up, the order page shows payment_failed (see shop.summary.order_status).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], gateway: SimulatedGateway) -> None:
+        self.sessions = sessions
+        self.gateway = gateway
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        """Charge the order named by payload["order_id"]."""
+        order_id = read_order_id(payload)
+        with self.sessions() as session:
+            order = get_order(session, order_id)
+            if order.payment is not None:
+                logger.info("order %s already paid (%s)", order_id, order.payment.gateway_reference)
+                return
+            amount_cents = order.total_cents
+        # The session is closed here: no connection or lock is held while the gateway is slow.
+        reference = self.gateway.charge(amount_cents, idempotency_key=f"order-{order_id}")
+        with self.sessions.begin() as session:
+            # Payment.order_id is UNIQUE: two racing attempts cannot both record a payment.
+            session.add(
+                Payment(order_id=order_id, amount_cents=amount_cents, gateway_reference=reference)
+            )
+            session.get_one(Order, order_id).status = "paid"
+        logger.info("order %s paid: %s cents, %s", order_id, amount_cents, reference)

@@ -1,0 +1,94 @@
+"""Configuration: defaults, environment overrides, test config, shared objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis as redis_py
+from flask import Flask
+
+import shop
+from jobs import JobQueue
+from shop import create_app
+from shop.db import Database
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No shop variables in the environment; the app's instance folder under tmp_path."""
+    for name in ("DATABASE_URL", "REDIS_URL", "JOBS_PREFIX", "SHOP_SMTP_HOST", "SHOP_OUTBOX_DIR",
+                 "SHOP_PAYMENT_LATENCY", "JOBS_MAX_ATTEMPTS", "MAX_CONTENT_LENGTH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHOP_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path
+
+
+def build(test_config: dict[str, object] | None = None) -> Flask:
+    app = create_app(test_config)
+    app.extensions["redis"].close()
+    app.extensions["db"].engine.dispose()
+    return app
+
+
+def test_importing_the_package_builds_nothing() -> None:
+    assert [name for name in vars(shop) if name in ("app", "redis_client", "engine")] == []
+
+
+def test_defaults(clean_environment: Path) -> None:
+    app = build()
+
+    assert app.instance_path == str(clean_environment / "instance")
+    assert app.config["DATABASE_URL"] == f"sqlite:///{clean_environment / 'instance' / 'shop.db'}"
+    assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert app.config["JOBS_PREFIX"] == "queue:"
+    assert app.config["JOBS_MAX_ATTEMPTS"] == 3
+    assert app.config["JOBS_RETRY_BASE"] == 60.0
+    assert app.config["SHOP_SMTP_HOST"] is None
+    assert app.config["SHOP_OUTBOX_DIR"] == str(Path(app.instance_path) / "outbox")
+    assert app.config["SHOP_PAYMENT_LATENCY"] == 1.5
+    assert app.config["SHOP_PAYMENT_FAILURE_RATE"] == 0.0
+    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+
+
+def test_the_environment_overrides_defaults_with_parsed_values(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBS_MAX_ATTEMPTS", "5")
+    monkeypatch.setenv("SHOP_PAYMENT_LATENCY", "0.25")
+    monkeypatch.setenv("JOBS_PREFIX", "shop:")
+    monkeypatch.setenv("SHOP_SMTP_HOST", "")  # empty means unset
+
+    app = build()
+
+    assert app.config["JOBS_MAX_ATTEMPTS"] == 5
+    assert app.config["SHOP_PAYMENT_LATENCY"] == 0.25
+    assert app.config["JOBS_PREFIX"] == "shop:"
+    assert app.config["SHOP_SMTP_HOST"] is None
+
+
+def test_test_config_overrides_the_environment(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBS_PREFIX", "from-env:")
+
+    app = build({"JOBS_PREFIX": "from-test:", "TESTING": True})
+
+    assert app.config["JOBS_PREFIX"] == "from-test:"
+    assert app.testing
+
+
+def test_test_config_can_move_the_instance_folder(clean_environment: Path) -> None:
+    app = build({"INSTANCE_PATH": str(clean_environment / "elsewhere")})
+
+    assert app.instance_path == str(clean_environment / "elsewhere")
+    assert app.config["SHOP_OUTBOX_DIR"] == str(clean_environment / "elsewhere" / "outbox")
+
+
+def test_shared_objects_live_in_app_extensions(clean_environment: Path) -> None:
+    app = build({"JOBS_PREFIX": "shop-test:"})
+
+    assert isinstance(app.extensions["redis"], redis_py.Redis)
+    assert isinstance(app.extensions["queue"], JobQueue)
+    assert app.extensions["queue"].client.keys.prefix == "shop-test:"
+    assert isinstance(app.extensions["db"], Database)

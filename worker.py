@@ -1,0 +1,55 @@
+"""The worker process (the lesson's worker.php): `python worker.py [--queue NAME]... [--burst]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from jobs import Worker
+from jobs.keys import check_queue_name
+from shop import create_app
+from shop.handlers import build_handlers
+from shop.orders import SHOP_QUEUES
+
+
+def queue_name(value: str) -> str:
+    """argparse type: a valid queue name, or a message saying why not."""
+    try:
+        return check_queue_name(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Run jobs from the shop's Redis queues.")
+    parser.add_argument(
+        "--queue", action="append", type=queue_name, metavar="NAME",
+        help=f"a queue to serve, in priority order; repeatable (default: {' '.join(SHOP_QUEUES)})",
+    )
+    parser.add_argument(
+        "--burst", action="store_true", help="run until the queues are empty, then exit"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stdout,
+        format="%(asctime)s %(levelname)s [worker %(process)d] %(message)s",
+    )
+    app = create_app()
+    worker = Worker(
+        app.extensions["redis"],
+        handlers=build_handlers(app),
+        max_attempts=app.config["JOBS_MAX_ATTEMPTS"],
+        retry_base=app.config["JOBS_RETRY_BASE"],
+        prefix=app.config["JOBS_PREFIX"],
+    )
+    worker.run(args.queue or SHOP_QUEUES, burst=args.burst)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
