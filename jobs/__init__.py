@@ -1,7 +1,7 @@
 """A reliable job queue on Redis lists, following the lesson "Asynchronous Processing"."""
 
 from jobs.backoff import compute_backoff
-from jobs.client import QueueClient
+from jobs.client import QueueClient, connect
 from jobs.handler import JobHandler
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
@@ -19,4 +19,5 @@ __all__ = [
     "UnknownHandler",
     "Worker",
     "compute_backoff",
+    "connect",
 ]

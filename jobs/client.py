@@ -19,6 +19,17 @@ from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
 MIGRATE_LIMIT = 1000
 
 
+def connect(url: str, **options: Any) -> Redis:
+    """Return a Redis client for the queue: replies as str, any bytes kept as they are.
+
+    surrogateescape lets data that is not UTF-8 (a poison message) come back as a str that
+    encodes to the very same bytes, so the scripts can still find it and move it to failed.
+    """
+    return Redis.from_url(
+        url, decode_responses=True, encoding_errors="surrogateescape", **options
+    )
+
+
 @dataclass(frozen=True)
 class Taken:
     """Data a worker took from a queue: the exact string (its identity in the lists) and the job."""
@@ -57,8 +68,12 @@ class QueueClient:
     """
 
     def __init__(self, redis: Redis, prefix: str = "queue:", worker_id: str = "") -> None:
-        if not redis.get_encoder().decode_responses:
-            raise ValueError("QueueClient needs a Redis client made with decode_responses=True")
+        encoder = redis.get_encoder()
+        if not encoder.decode_responses or encoder.encoding_errors != "surrogateescape":
+            raise ValueError(
+                "QueueClient needs a Redis client made by jobs.connect(url), or with "
+                "decode_responses=True and encoding_errors='surrogateescape'"
+            )
         self.redis = redis
         self.keys = Keys(prefix)
         self.worker_id = worker_id

@@ -8,6 +8,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jobs.keys import check_queue_name
+
 # The states a job passes through, as kept in its `queue:job:<id>` hash.
 STATES = ("queued", "delayed", "running", "succeeded", "retrying", "failed")
 FINAL_STATES = frozenset({"succeeded", "failed"})
@@ -45,13 +47,22 @@ class Job:
         for name, kind in checks.items():
             if not isinstance(data.get(name), kind):
                 raise MalformedJob(f"field {name!r} missing or not a {kind.__name__}")
+        attempts, created_at = data.get("attempts", 0), data.get("created_at", 0.0)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+            raise MalformedJob("field 'attempts' is not a whole number of at least 0")
+        if isinstance(created_at, bool) or not isinstance(created_at, int | float):
+            raise MalformedJob("field 'created_at' is not a number")
+        try:
+            check_queue_name(data["queue"])
+        except ValueError as error:
+            raise MalformedJob(str(error)) from None
         return cls(
             handler=data["handler"],
             payload=data["payload"],
             queue=data["queue"],
             id=data["id"],
-            attempts=int(data.get("attempts", 0)),
-            created_at=float(data.get("created_at", 0.0)),
+            attempts=attempts,
+            created_at=float(created_at),
         )
 
 

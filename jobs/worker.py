@@ -166,18 +166,23 @@ class Worker:
         for taken in batch:
             if taken.job is None:
                 log.error("[ERROR] Malformed job moved to failed: %s", taken.malformed)
+                self.counts["failed"] += 1
                 self._add_outcome(_malformed(taken, now))
         jobs = [taken for taken in batch if taken.job is not None]
         attempts = self.client.start([taken.job for taken in jobs if taken.job]) if jobs else []
+        unstarted: list[Requeue] = []
         for taken, attempt in zip(jobs, attempts, strict=True):
             assert taken.job is not None
             job = replace(taken.job, attempts=attempt)
             if self._stopping.is_set():
-                self._add_outcome(Requeue(taken.raw, job.id, job.queue))
+                unstarted.append(Requeue(taken.raw, job.id, job.queue))
                 continue
             self._add_outcome(self._run_job(taken.raw, job))
             if time.time() - self._pending_since > self.prefetch_seconds:
                 self._flush()
+        # requeue pushes each job onto the front of its queue: last first keeps their order.
+        for requeue in reversed(unstarted):
+            self._add_outcome(requeue)
 
     def _run_job(self, raw: str, job: Job) -> Outcome:
         started_at = time.time()

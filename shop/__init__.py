@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import redis
 from flask import Flask
 
-from jobs import JobQueue
+from jobs import JobQueue, connect
 from shop import checkout, db, errors, templating, views
 from shop.config import instance_path, load_config
 
@@ -27,7 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
-    client = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+    client = connect(app.config["REDIS_URL"])
     app.extensions["redis"] = client
     app.extensions["queue"] = JobQueue(client, prefix=app.config["JOBS_PREFIX"])
     errors.init_app(app)

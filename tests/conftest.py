@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import redis as redis_py
 
+import jobs
 from shop.embedded_redis import start_embedded_redis
 
 
@@ -36,7 +37,7 @@ def prefix() -> str:
 @pytest.fixture
 def redis(redis_url: str, prefix: str) -> Iterator[redis_py.Redis]:
     """A client on the real Redis; every key under this test's prefix is deleted afterwards."""
-    client = redis_py.Redis.from_url(redis_url, decode_responses=True)
+    client = jobs.connect(redis_url)
     try:
         yield client
     finally:

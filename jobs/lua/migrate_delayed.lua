@@ -8,10 +8,11 @@
 -- KEYS[2]     the failed list `queue:failed` (for an entry that is not a job)
 -- KEYS[3..n]  the queue lists this caller serves, `queue:<name>`
 -- ARGV[1]     now, unix seconds: jobs scored at or before it are due
--- ARGV[2]     at most this many due entries are looked at in one call
+-- ARGV[2]     at most this many jobs are moved in one call
 -- ARGV[3..n]  the queue names, in the same order as KEYS[3..n]
--- Returns     {moved, next due time as a string or false}; a due job of a queue this
---             caller does not serve stays for a worker that serves it.
+-- Returns     {moved, next due time as a string or false}. A due job of a queue this
+--             caller does not serve stays for a worker that serves it; at most twice
+--             ARGV[2] such jobs are stepped over, to bound the time Redis is blocked.
 local delayed, failed = KEYS[1], KEYS[2]
 local now, limit = ARGV[1], tonumber(ARGV[2])
 
@@ -20,17 +21,30 @@ for i = 3, #ARGV do
   queue_key[ARGV[i]] = KEYS[i]
 end
 
-local moved = 0
-local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, limit)
-for _, job in ipairs(due) do
-  local ok, decoded = pcall(cjson.decode, job)
-  if not ok or type(decoded) ~= 'table' then
-    redis.call('RPUSH', failed, cjson.encode({raw = job, error = 'Malformed job: not JSON', failed_at = tonumber(now)}))
-    redis.call('ZREM', delayed, job)
-  elseif queue_key[decoded.queue] then
-    redis.call('RPUSH', queue_key[decoded.queue], job)
-    redis.call('ZREM', delayed, job)
-    moved = moved + 1
+local function is_job(decoded)
+  return type(decoded) == 'table' and type(decoded.queue) == 'string' and type(decoded.id) == 'string'
+end
+
+local moved, skipped = 0, 0
+while moved < limit and skipped < limit * 2 do
+  local page = math.min(100, limit - moved)
+  local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', skipped, page)
+  if #due == 0 then
+    break
+  end
+  for _, job in ipairs(due) do
+    local ok, decoded = pcall(cjson.decode, job)
+    if not ok or not is_job(decoded) then
+      local entry = {raw = job, error = 'Malformed job: not a job object', failed_at = tonumber(now)}
+      redis.call('RPUSH', failed, cjson.encode(entry))
+      redis.call('ZREM', delayed, job)
+    elseif queue_key[decoded.queue] then
+      redis.call('RPUSH', queue_key[decoded.queue], job)
+      redis.call('ZREM', delayed, job)
+      moved = moved + 1
+    else
+      skipped = skipped + 1
+    end
   end
 end
 

@@ -17,4 +17,5 @@ end
 redis.call('LPUSH', queue, taken)
 redis.call('HINCRBY', job_hash, 'attempts', -1)
 redis.call('HSET', job_hash, 'state', 'queued')
+redis.call('HDEL', job_hash, 'worker', 'started_at')
 return 1

@@ -30,14 +30,14 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
 
 @pytest.fixture
 def shop(tmp_path: Path, redis_url: str, prefix: str, redis: Any) -> Iterator[Shop]:
-    """A shop with its own SQLite file and Redis prefix, schema created; processes stopped after."""
+    """A shop with its own instance folder and Redis prefix; its processes stopped after."""
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "REDIS_URL": redis_url,
         "JOBS_PREFIX": prefix,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}",
-        "SHOP_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SHOP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": "",
         "JOBS_RETRY_BASE": "0.05",
         "SHOP_SMTP_HOST": "",
     }

@@ -82,9 +82,6 @@ def launcher_env(instance_path: Path, port: int) -> dict[str, str]:
     env.update(
         PORT=str(port),
         SHOP_INSTANCE_PATH=str(instance_path),
-        # TODO(lead): drop these two once create_app honours SHOP_INSTANCE_PATH.
-        DATABASE_URL=f"sqlite:///{instance_path / 'shop.db'}",
-        SHOP_OUTBOX_DIR=str(instance_path / "outbox"),
         SHOP_PAYMENT_LATENCY="0.2",
     )
     return env

@@ -1,0 +1,335 @@
+"""QueueClient: every Redis command of the queue, checked on a real Redis."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis as redis_py
+
+from jobs import Job, QueueClient
+from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+
+WORKER = "w1"
+
+
+@pytest.fixture
+def client(redis: redis_py.Redis, prefix: str) -> QueueClient:
+    return QueueClient(redis, prefix, worker_id=WORKER)
+
+
+@pytest.fixture
+def processing(prefix: str) -> str:
+    return f"{prefix}processing:{WORKER}"
+
+
+def taken_job(client: QueueClient, queue: str = "default") -> Job:
+    """Push a new job, take it into the worker's list and start it."""
+    job = Job("send_email", {"order_id": 7}, queue)
+    client.push(queue, job)
+    taken = client.pop(queue, timeout=1)
+    assert taken is not None and taken.job == job
+    client.start([job])
+    return job
+
+
+def test_push_puts_the_job_json_on_its_queue(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    job = Job("send_email", {"order_id": 7}, "emails")
+
+    client.push("emails", job)
+
+    assert redis.lrange(f"{prefix}emails", 0, -1) == [job.to_json()]
+
+
+def test_push_records_the_state_hash(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    job = Job("send_email", {"order_id": 7}, "emails")
+    before = time.time()
+
+    client.push("emails", job)
+
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert before <= float(fields.pop("enqueued_at")) <= time.time()
+    assert fields == {
+        "state": "queued",
+        "attempts": "0",
+        "handler": "send_email",
+        "queue": "emails",
+    }
+
+
+def test_push_with_a_delay_goes_to_the_delayed_set_scored_by_due_time(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    job = Job("send_email", {}, "emails")
+    before = time.time()
+
+    client.push("emails", job, delay_seconds=30)
+
+    ((raw, due_at),) = redis.zrange(f"{prefix}delayed", 0, -1, withscores=True)
+    assert raw == job.to_json()
+    assert before + 30 <= due_at <= time.time() + 30
+    assert redis.llen(f"{prefix}emails") == 0
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert fields["state"] == "delayed"
+    assert float(fields["due_at"]) == due_at
+
+
+def test_push_is_one_round_trip(client: QueueClient, round_trips: list[bytes]) -> None:
+    client.push("default", Job("h", {}, "default"))  # Redis caches the script
+    round_trips.clear()
+
+    client.push("default", Job("h", {}, "default"))
+
+    assert len(round_trips) == 1
+
+
+def test_pop_moves_one_job_from_the_queue_into_the_workers_list(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    first, second = Job("h", {"n": 1}, "default"), Job("h", {"n": 2}, "default")
+    client.push("default", first)
+    client.push("default", second)
+
+    taken = client.pop("default", timeout=1)
+
+    assert taken is not None
+    assert (taken.job, taken.raw) == (first, first.to_json())
+    assert redis.llen(f"{prefix}default") == 1
+    assert redis.lrange(processing, 0, -1) == [first.to_json()]
+
+
+def test_pop_returns_none_after_its_timeout_on_an_empty_queue(
+    client: QueueClient, redis: redis_py.Redis, processing: str
+) -> None:
+    assert client.pop("default", timeout=0.05) is None
+    assert redis.llen(processing) == 0
+
+
+def test_pop_takes_malformed_data_as_it_is_and_says_why(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    redis.rpush(f"{prefix}default", "not json")
+
+    taken = client.pop("default", timeout=1)
+
+    assert taken is not None
+    assert (taken.raw, taken.job) == ("not json", None)
+    assert taken.malformed is not None and "not JSON" in taken.malformed
+    assert redis.lrange(processing, 0, -1) == ["not json"]
+
+
+def test_pop_many_takes_up_to_count_in_queue_order(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    # Given two jobs on the high queue and three on the low one
+    low = [Job("h", {"n": n}, "low") for n in range(3)]
+    high = [Job("h", {"n": n}, "high") for n in range(2)]
+    for job in low + high:
+        client.push(job.queue, job)
+
+    # When a worker serving high, then low, takes four
+    fetched = client.pop_many(["high", "low"], count=4)
+
+    # Then it has all of high's and the first two of low's, in that order
+    assert [taken.job for taken in fetched.taken] == [*high, *low[:2]]
+    assert redis.llen(processing) == 4
+    assert redis.llen(f"{prefix}high") == 0
+    assert redis.lrange(f"{prefix}low", 0, -1) == [low[2].to_json()]
+
+
+def test_pop_many_on_empty_queues_takes_nothing(client: QueueClient) -> None:
+    fetched = client.pop_many(["default"], count=10)
+
+    assert (fetched.taken, fetched.next_due_at, fetched.stale) == ([], None, 0)
+
+
+def test_pop_many_reports_when_the_next_delayed_job_falls_due(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    client.push("default", Job("h", {}, "default"), delay_seconds=30)
+
+    fetched = client.pop_many(["default"], count=10)
+
+    ((_, due_at),) = redis.zrange(f"{prefix}delayed", 0, -1, withscores=True)
+    assert fetched.taken == []
+    assert fetched.next_due_at == due_at
+
+
+def test_pop_many_records_outcomes_and_fetches_in_one_round_trip(
+    client: QueueClient, round_trips: list[bytes], redis: redis_py.Redis, processing: str
+) -> None:
+    job = taken_job(client)
+    client.push("default", Job("h", {}, "default"))
+    round_trips.clear()
+
+    fetched = client.pop_many(["default"], 10, [Ack(job.to_json(), job.id, 1.0, 2.0, 60)])
+
+    assert len(round_trips) == 1
+    assert len(fetched.taken) == 1
+    assert redis.llen(processing) == 1
+
+
+def test_start_counts_an_attempt_and_marks_the_job_running(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    job = Job("h", {}, "default")
+    client.push("default", job)
+
+    assert client.start([job]) == [1]
+    assert client.start([job]) == [2]
+
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert (fields["state"], fields["attempts"], fields["worker"]) == ("running", "2", WORKER)
+    assert float(fields["started_at"]) <= time.time()
+
+
+def test_start_without_a_state_hash_counts_on_from_the_jobs_json(client: QueueClient) -> None:
+    job = Job("h", {}, "default", attempts=2)  # its hash expired, say
+
+    assert client.start([job]) == [3]
+
+
+def test_ack_takes_the_job_off_the_list_and_records_success(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    job = taken_job(client)
+
+    stale = client.record([Ack(job.to_json(), job.id, 10.0, 12.5, keep_seconds=3600)])
+
+    assert stale == 0
+    assert redis.llen(processing) == 0
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert (fields["state"], fields["started_at"], fields["finished_at"]) == (
+        "succeeded",
+        "10.0",
+        "12.5",
+    )
+    assert 0 < redis.ttl(f"{prefix}job:{job.id}") <= 3600
+
+
+def test_retry_schedules_the_next_attempt_in_the_delayed_set(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    job = taken_job(client)
+    next_raw = Job(job.handler, job.payload, job.queue, job.id, 1, job.created_at).to_json()
+
+    client.record([Retry(job.to_json(), job.id, next_raw, 500.0, "RuntimeError: x", 1.0, 2.0)])
+
+    assert redis.llen(processing) == 0
+    assert redis.zrange(f"{prefix}delayed", 0, -1, withscores=True) == [(next_raw, 500.0)]
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert (fields["state"], fields["due_at"], fields["error"]) == (
+        "retrying",
+        "500.0",
+        "RuntimeError: x",
+    )
+
+
+def test_fail_moves_the_job_to_the_failed_list(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    job = taken_job(client)
+
+    client.record([Fail(job.to_json(), job.id, '{"entry": 1}', "RuntimeError: x", 1.0, 2.0)])
+
+    assert redis.llen(processing) == 0
+    assert redis.lrange(f"{prefix}failed", 0, -1) == ['{"entry": 1}']
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert (fields["state"], fields["error"]) == ("failed", "RuntimeError: x")
+
+
+def test_requeue_gives_the_job_back_to_the_front_of_its_queue_uncounted(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    job = taken_job(client)
+    waiting = Job("h", {}, "default")
+    client.push("default", waiting)
+
+    client.record([Requeue(job.to_json(), job.id, "default")])
+
+    assert redis.llen(processing) == 0
+    assert redis.lrange(f"{prefix}default", 0, -1) == [job.to_json(), waiting.to_json()]
+    fields = redis.hgetall(f"{prefix}job:{job.id}")
+    assert (fields["state"], fields["attempts"]) == ("queued", "0")
+
+
+@pytest.mark.parametrize("kind", ["ack", "retry", "fail", "requeue"])
+def test_an_outcome_for_a_job_no_longer_held_is_not_recorded(
+    kind: str, client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    # Given a running job that was taken back from this worker
+    job = taken_job(client)
+    raw = job.to_json()
+    redis.lrem(processing, 1, raw)
+    before = redis.hgetall(f"{prefix}job:{job.id}")
+    outcome: Outcome = {
+        "ack": Ack(raw, job.id, 1.0, 2.0, 60),
+        "retry": Retry(raw, job.id, raw, 500.0, "x", 1.0, 2.0),
+        "fail": Fail(raw, job.id, "{}", "x", 1.0, 2.0),
+        "requeue": Requeue(raw, job.id, "default"),
+    }[kind]
+
+    # When the worker records an outcome for it
+    stale = client.record([outcome])
+
+    # Then nothing changes, and the outcome is counted as stale
+    assert stale == 1
+    assert redis.hgetall(f"{prefix}job:{job.id}") == before
+    assert redis.ttl(f"{prefix}job:{job.id}") == -1
+    assert redis.zcard(f"{prefix}delayed") == 0
+    assert redis.llen(f"{prefix}failed") == 0
+    assert redis.llen(f"{prefix}default") == 0
+
+
+def test_push_and_start_survive_a_script_flush(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    first, second = Job("h", {}, "default"), Job("h", {}, "default")
+    client.push("default", first)
+    redis.script_flush()
+
+    client.push("default", second)
+    redis.script_flush()
+    attempts = client.start([first, second])
+
+    assert redis.llen(f"{prefix}default") == 2
+    assert attempts == [1, 1]
+
+
+def test_pop_many_and_record_survive_a_script_flush(
+    client: QueueClient, redis: redis_py.Redis, processing: str
+) -> None:
+    for n in range(2):
+        client.push("default", Job("h", {"n": n}, "default"))
+    client.pop_many(["default"], count=1)
+    redis.script_flush()
+
+    fetched = client.pop_many(["default"], count=1)
+    redis.script_flush()
+    stale = client.record([Ack(t.raw, t.job.id, 1.0, 2.0, 60) for t in fetched.taken if t.job])
+
+    assert len(fetched.taken) == 1
+    assert stale == 0
+    assert redis.llen(processing) == 1  # only the first job is still held
+
+
+def test_a_client_without_decoded_responses_is_refused(redis_url: str) -> None:
+    raw_redis = redis_py.Redis.from_url(redis_url)
+    try:
+        with pytest.raises(ValueError, match="decode_responses=True"):
+            QueueClient(raw_redis)
+    finally:
+        raw_redis.close()
+
+
+def test_a_client_that_cannot_round_trip_any_bytes_is_refused(redis_url: str) -> None:
+    strict_redis = redis_py.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        with pytest.raises(ValueError, match="surrogateescape"):
+            QueueClient(strict_redis)
+    finally:
+        strict_redis.close()

@@ -1,0 +1,226 @@
+"""JobQueue: dispatch, delayed jobs on their own queues, and reading what became of jobs."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import redis as redis_py
+
+from jobs import JobQueue, connect
+from tests.jobs.support import WaitFor, list_ids, list_jobs
+
+
+def due_at(job_queue: JobQueue, job_id: str) -> float:
+    (state,) = job_queue.states([job_id])
+    assert state is not None and state.due_at is not None
+    return state.due_at
+
+
+def test_dispatch_returns_a_128_bit_hex_id(job_queue: JobQueue) -> None:
+    job_id = job_queue.dispatch("default", "send_email", {"order_id": 7})
+
+    assert re.fullmatch(r"[0-9a-f]{32}", job_id)
+
+
+def test_dispatch_queues_the_job_on_its_queue(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    before = time.time()
+
+    job_id = job_queue.dispatch("emails", "send_email", {"order_id": 7})
+
+    (job,) = list_jobs(redis, f"{prefix}emails")
+    assert before <= job.pop("created_at") <= time.time()
+    assert job == {
+        "id": job_id,
+        "handler": "send_email",
+        "payload": {"order_id": 7},
+        "attempts": 0,
+        "queue": "emails",
+    }
+
+
+@pytest.mark.parametrize("payload", [[1, 2], "order 7", None, 7])
+def test_a_payload_that_is_not_a_dict_is_refused(job_queue: JobQueue, payload: Any) -> None:
+    with pytest.raises(TypeError, match="payload must be a dict"):
+        job_queue.dispatch("default", "send_email", payload)
+
+
+@pytest.mark.parametrize("delay", [0, 60])
+@pytest.mark.parametrize(
+    ("queue", "handler", "message"),
+    [
+        ("no spaces", "send_email", "Invalid queue name"),
+        ("failed", "send_email", "reserved"),
+        ("default", "", "handler must be a non-empty string"),
+    ],
+)
+def test_bad_dispatches_are_refused_and_write_nothing(
+    job_queue: JobQueue,
+    redis: redis_py.Redis,
+    prefix: str,
+    queue: str,
+    handler: str,
+    message: str,
+    delay: float,
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        job_queue.dispatch(queue, handler, {}, delay=delay)
+
+    assert list(redis.scan_iter(match=f"{prefix}*")) == []
+
+
+def test_a_delayed_job_is_not_on_its_queue_before_it_is_due(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    job_id = job_queue.dispatch("emails", "send_email", {}, delay=60)
+
+    moved = job_queue.migrate_delayed(["emails"])
+
+    assert moved == 0
+    assert redis.llen(f"{prefix}emails") == 0
+    assert redis.zcard(f"{prefix}delayed") == 1
+    (state,) = job_queue.states([job_id])
+    assert state is not None and state.state == "delayed"
+
+
+def test_due_jobs_move_to_their_own_queues_not_default(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+) -> None:
+    # Given a delayed job for each of two queues
+    email = job_queue.dispatch("emails", "send_email", {}, delay=0.05)
+    report = job_queue.dispatch("reports", "build_report", {}, delay=0.05)
+
+    # When they fall due and a worker serving both migrates them
+    def all_migrated() -> bool:
+        job_queue.migrate_delayed(["default", "emails", "reports"])
+        return redis.zcard(f"{prefix}delayed") == 0
+
+    wait_for(all_migrated)
+
+    # Then each is on its own queue (the lesson put them all on default)
+    assert list_ids(redis, f"{prefix}emails") == [email]
+    assert list_ids(redis, f"{prefix}reports") == [report]
+    assert redis.llen(f"{prefix}default") == 0
+
+
+def test_migrate_delayed_returns_how_many_moved(job_queue: JobQueue, wait_for: WaitFor) -> None:
+    ids = [job_queue.dispatch("emails", "send_email", {}, delay=0.01) for _ in range(3)]
+    wait_for(lambda: time.time() > due_at(job_queue, ids[-1]))
+
+    assert job_queue.migrate_delayed(["emails"]) == 3
+
+
+def test_a_due_job_of_a_queue_the_caller_does_not_serve_stays_delayed(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+) -> None:
+    # Given a due job for the reports queue
+    job_id = job_queue.dispatch("reports", "build_report", {}, delay=0.01)
+    wait_for(lambda: time.time() > due_at(job_queue, job_id))
+
+    # When a caller serving only emails migrates
+    moved = job_queue.migrate_delayed(["emails"])
+
+    # Then the job waits for a worker that serves reports
+    assert moved == 0
+    assert redis.zcard(f"{prefix}delayed") == 1
+    assert redis.llen(f"{prefix}reports") == 0
+    assert job_queue.migrate_delayed(["reports"]) == 1
+
+
+def test_due_jobs_of_other_queues_do_not_starve_the_callers_own(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+) -> None:
+    # Given 1,000 due jobs for reports (no worker serves it now), then one due email
+    with redis.pipeline(transaction=False) as pipe:
+        for n in range(1000):
+            job = {"id": f"{n:032x}", "handler": "h", "payload": {}, "queue": "reports"}
+            pipe.zadd(f"{prefix}delayed", {json.dumps(job): time.time() - 1})
+        pipe.execute()
+    email = job_queue.dispatch("emails", "send_email", {}, delay=0.01)
+    wait_for(lambda: time.time() > due_at(job_queue, email))
+
+    # When a worker serving emails migrates
+    moved = job_queue.migrate_delayed(["emails"])
+
+    # Then the email is on its queue
+    assert moved == 1
+    assert list_ids(redis, f"{prefix}emails") == [email]
+
+
+@pytest.mark.parametrize("raw", ["not json", "[1, 2]", '{"id": "x"}'])
+def test_a_due_entry_that_is_not_a_job_goes_to_the_failed_list(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, raw: str
+) -> None:
+    redis.zadd(f"{prefix}delayed", {raw: 1.0})
+
+    moved = job_queue.migrate_delayed(["default"])
+
+    assert moved == 0
+    assert redis.zcard(f"{prefix}delayed") == 0
+    (entry,) = job_queue.failed()
+    assert entry["raw"] == raw
+    assert entry["error"].startswith("Malformed job")
+
+
+def test_four_migrating_workers_move_each_due_job_exactly_once(
+    job_queue: JobQueue, redis: redis_py.Redis, redis_url: str, prefix: str
+) -> None:
+    # Given 1,000 jobs for two queues, all due at the same instant
+    ids = {job_queue.dispatch(("a", "b")[n % 2], "h", {}, delay=60) for n in range(1000)}
+    delayed = f"{prefix}delayed"
+    redis.zadd(delayed, dict.fromkeys(redis.zrange(delayed, 0, -1), time.time()), xx=True)
+    start = threading.Barrier(4)
+
+    def migrate() -> int:
+        with connect(redis_url) as own_redis:
+            queue = JobQueue(own_redis, prefix)
+            start.wait(timeout=5)
+            # A few calls each: enough to move 1,000, and bounded, so a bug fails, not hangs.
+            return sum(queue.migrate_delayed(["a", "b"]) for _ in range(3))
+
+    # When four workers, each with its own connection, migrate at once
+    with ThreadPoolExecutor(4) as pool:
+        moved = [future.result() for future in [pool.submit(migrate) for _ in range(4)]]
+
+    # Then every job is on its own queue exactly once, and none is left delayed
+    on_queues = list_jobs(redis, f"{prefix}a") + list_jobs(redis, f"{prefix}b")
+    assert sum(moved) == 1000
+    assert Counter(job["id"] for job in on_queues) == Counter(ids)
+    assert {job["queue"] for job in list_jobs(redis, f"{prefix}a")} == {"a"}
+    assert {job["queue"] for job in list_jobs(redis, f"{prefix}b")} == {"b"}
+    assert redis.zcard(delayed) == 0
+
+
+def test_states_reads_every_job_in_one_round_trip(
+    job_queue: JobQueue, round_trips: list[bytes]
+) -> None:
+    queued = job_queue.dispatch("default", "send_email", {})
+    delayed = job_queue.dispatch("default", "send_email", {}, delay=60)
+    round_trips.clear()
+
+    states = job_queue.states([queued, "0" * 32, delayed])
+
+    assert len(round_trips) == 1
+    assert [state and (state.id, state.state, state.handler) for state in states] == [
+        (queued, "queued", "send_email"),
+        None,
+        (delayed, "delayed", "send_email"),
+    ]
+
+
+def test_failed_returns_the_parsed_entries_oldest_first(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    entries = [{"id": "1", "error": "a", "failed_at": 1.0}, {"raw": "x", "error": "b"}]
+    redis.rpush(f"{prefix}failed", *map(json.dumps, entries))
+
+    assert job_queue.failed() == entries
+    assert job_queue.failed(1, 1) == entries[1:]
