@@ -1,14 +1,59 @@
-"""How long a failed job waits before its next attempt."""
+"""How many times a failed job is tried, and how long it waits before the next attempt."""
 
 from __future__ import annotations
 
+import math
+import random as random_module
+from collections.abc import Callable
+from dataclasses import dataclass
 
-def compute_backoff(attempts: int, base_seconds: float) -> float:
-    """Return the retry delay in seconds: 2**attempts * base_seconds.
+
+def compute_backoff(
+    attempts: int,
+    base_seconds: float,
+    cap_seconds: float = math.inf,
+    jitter: float = 0.0,
+    random: Callable[[], float] = random_module.random,
+) -> float:
+    """Return the retry delay in seconds: min(2**attempts * base_seconds, cap_seconds),
+    less up to `jitter` of it at random.
 
     attempts counts the attempts made so far (1 after the first failure), so with the
-    lesson's base of 60 s a job waits 120 s, then 240 s, then 480 s...
+    lesson's base of 60 s a job waits 120 s, then 240 s, then 480 s... The jitter (0.1
+    takes off up to 10%) keeps jobs that failed together from all retrying at once.
     """
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, got {attempts}")
-    return float(2**attempts) * base_seconds
+    if not 0.0 <= jitter <= 1.0:
+        raise ValueError(f"jitter must be between 0 and 1, got {jitter}")
+    delay = min(float(2**attempts) * base_seconds, cap_seconds)
+    return delay * (1.0 - jitter * random())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A handler's retry rules; give it to the handler as its `retry_policy` attribute.
+
+    give_up_on: exception classes that mean "retrying cannot help" (bad input, a declined
+    card): such a failure goes straight to the failed list.
+    """
+
+    max_attempts: int = 3
+    base_seconds: float = 60.0
+    cap_seconds: float = 3600.0
+    jitter: float = 0.1
+    give_up_on: tuple[type[BaseException], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+
+    def delay_seconds(self, attempts: int) -> float:
+        """Seconds to wait before the attempt after `attempts`."""
+        return compute_backoff(
+            attempts, self.base_seconds, self.cap_seconds, self.jitter
+        )
+
+    def gives_up_on(self, error: BaseException) -> bool:
+        """True if this error must not be retried."""
+        return isinstance(error, self.give_up_on)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib.resources import files
 from typing import Any
 
@@ -141,9 +142,70 @@ class QueueClient:
             for job_id, fields in zip(job_ids, hashes, strict=True)
         ]
 
+    def heartbeat(self) -> None:
+        """Record this worker as alive now."""
+        self.redis.zadd(self.keys.workers, {self.worker_id: time.time()})
+
+    def lock_reaper(self, seconds: float) -> bool:
+        """Become the one reaper for `seconds`, unless another worker is."""
+        ttl_ms = max(1, int(seconds * 1000))
+        return bool(self.redis.set(self.keys.reaper, self.worker_id, nx=True, px=ttl_ms))
+
+    def dead_workers(self, dead_before: float) -> list[str]:
+        """Ids of registered workers whose last heartbeat is older than dead_before."""
+        return [str(w) for w in self.redis.zrangebyscore(self.keys.workers, "-inf", dead_before)]
+
+    def reap(self, worker_id: str, dead_before: float, max_recoveries: int) -> tuple[int, int]:
+        """Give a dead worker's jobs back to their queues; return (returned, failed).
+
+        A job abandoned more than max_recoveries times goes to the failed list instead,
+        so a job that crashes every worker that runs it cannot loop forever.
+        """
+        processing = self.keys.processing(worker_id)
+        held = [_parse(str(raw)) for raw in self.redis.lrange(processing, 0, -1)]
+        now = time.time()
+        calls = [_fail_malformed(processing, self.keys.failed, t, now) for t in held if not t.job]
+        jobs = [taken for taken in held if taken.job is not None]
+        error = f"abandoned {max_recoveries + 1} times"
+        keys, args = [self.keys.workers, processing, self.keys.failed], []
+        for taken in jobs:
+            assert taken.job is not None
+            keys += [self.keys.queue(taken.job.queue), self.keys.job(taken.job.id)]
+            args += [taken.raw, failed_entry(taken.job, error, now)]
+        calls.append(Call("reap", keys, [worker_id, repr(dead_before), max_recoveries,
+                                         repr(now), *args]))
+        result = self._run(calls)[-1]
+        return (int(result[0]), int(result[1])) if result else (0, 0)
+
     def failed(self, start: int = 0, stop: int = -1) -> list[str]:
         """Entries of the failed list, oldest first."""
         return [str(entry) for entry in self.redis.lrange(self.keys.failed, start, stop)]
+
+    def retry_failed(self, entries: Sequence[tuple[str, Job]]) -> int:
+        """Queue these failed jobs again, attempts reset; return how many were still there."""
+        now = repr(time.time())
+        calls = [
+            Call("retry_failed",
+                 [self.keys.failed, self.keys.queue(job.queue), self.keys.job(job.id)],
+                 [entry, replace(job, attempts=0).to_json(), now])
+            for entry, job in entries
+        ]
+        return sum(int(result) for result in self._run(calls)) if calls else 0
+
+    def purge_failed(self, entries: Sequence[tuple[str, str | None]]) -> int:
+        """Delete failed entries (raw entry, job id or None) and their state; return how many."""
+        with self.redis.pipeline(transaction=True) as pipe:
+            for entry, job_id in entries:
+                pipe.lrem(self.keys.failed, 1, entry)
+                if job_id:
+                    pipe.delete(self.keys.job(job_id))
+            results = iter(pipe.execute())
+        removed = 0
+        for _, job_id in entries:
+            removed += next(results)  # the LREM's count; the DEL's result follows it
+            if job_id:
+                next(results)
+        return removed
 
     def _run(self, calls: Sequence[Call]) -> list[Any]:
         """Send script calls in one round trip (EVALSHA, in a pipeline).
@@ -198,11 +260,31 @@ class QueueClient:
         return Call(outcome.script, job_keys, outcome.args())
 
 
-_SCRIPTS = ("push", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue")
+_SCRIPTS = (
+    "push", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue", "reap",
+    "retry_failed",
+)
 
 
 def _lua(name: str) -> str:
     return files("jobs").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+def failed_entry(job: Job, error: str, failed_at: float) -> str:
+    """The failed list's entry for a job: its JSON plus error and failed_at, as in the lesson."""
+    return json.dumps({**asdict(job), "error": error, "failed_at": failed_at})
+
+
+def malformed_entry(taken: Taken, failed_at: float) -> tuple[str, str]:
+    """The reason and the failed list's entry for data that is not a job: kept as it came."""
+    reason = f"Malformed job: {taken.malformed}"
+    return reason, json.dumps({"raw": taken.raw, "error": reason, "failed_at": failed_at})
+
+
+def _fail_malformed(processing: str, failed: str, taken: Taken, now: float) -> Call:
+    reason, entry = malformed_entry(taken, now)
+    args = [taken.raw, entry, reason, 0, "", repr(now), repr(now)]
+    return Call("fail", [processing, failed], args)
 
 
 def _parse(raw: str) -> Taken:

@@ -6,10 +6,15 @@
 | `queue:delayed`             | zset | job JSON scored by due time (unix seconds)  | push, retry   |
 | `queue:processing:<worker>` | list | job JSON a worker took and has not finished | pop           |
 | `queue:failed`              | list | job JSON + `error` + `failed_at`            | fail          |
-| `queue:job:<id>`            | hash | state, attempts, error, timestamps of a job | every script  |
+| `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one | every script  |
+|                             |      | `attempt:<n>` field (JSON) per attempt      |               |
+| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)| worker, reap  |
+| `queue:reaper`              | str  | the id of the worker reaping now (a lock)   | reaper        |
 
 Workers read the queue lists and the delayed set; ack, retry and fail take a job off its
-worker's processing list; the order page reads `queue:job:<id>`; people read the failed list.
+worker's processing list; the reaper gives the jobs in a dead worker's list (one whose
+heartbeat in `queue:workers` is too old) back to their queues; the order page reads
+`queue:job:<id>`; people read, retry and purge the failed list.
 
 `queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
 prefix uses that instead, so tests and apps can share one Redis.
@@ -21,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 # Queue names that would collide with the keys above.
-RESERVED_QUEUE_NAMES = frozenset({"delayed", "failed", "processing", "job"})
+RESERVED_QUEUE_NAMES = frozenset({"delayed", "failed", "processing", "job", "workers", "reaper"})
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
@@ -56,3 +61,11 @@ class Keys:
 
     def job(self, job_id: str) -> str:
         return f"{self.prefix}job:{job_id}"
+
+    @property
+    def workers(self) -> str:
+        return self.prefix + "workers"
+
+    @property
+    def reaper(self) -> str:
+        return self.prefix + "reaper"

@@ -12,6 +12,8 @@ class Ack:
 
     raw: str
     job_id: str
+    attempt: int
+    record: str  # the attempt's record: JSON with worker, started_at, finished_at, outcome
     started_at: float
     finished_at: float
     keep_seconds: int
@@ -19,7 +21,7 @@ class Ack:
     script = "ack"
 
     def args(self) -> list[Any]:
-        return [self.raw, repr(self.started_at), repr(self.finished_at)]
+        return [self.raw, self.attempt, self.record, repr(self.started_at), repr(self.finished_at)]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Retry:
     next_raw: str
     due_at: float
     error: str
+    attempt: int
+    record: str
     started_at: float
     finished_at: float
 
@@ -38,7 +42,7 @@ class Retry:
 
     def args(self) -> list[Any]:
         return [self.raw, self.next_raw, repr(self.due_at), self.error,
-                repr(self.started_at), repr(self.finished_at)]
+                self.attempt, self.record, repr(self.started_at), repr(self.finished_at)]
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,21 @@ class Fail:
     job_id: str | None
     entry: str
     error: str
+    attempt: int
+    record: str
     started_at: float
     finished_at: float
 
     script = "fail"
 
     def args(self) -> list[Any]:
-        return [self.raw, self.entry, self.error, repr(self.started_at), repr(self.finished_at)]
+        return [self.raw, self.entry, self.error, self.attempt, self.record,
+                repr(self.started_at), repr(self.finished_at)]
 
 
 @dataclass(frozen=True)
 class Requeue:
-    """The job was taken but never started (the worker is stopping): back to its queue."""
+    """The job was taken but did not finish (the worker is stopping): back to its queue."""
 
     raw: str
     job_id: str

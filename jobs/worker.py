@@ -10,17 +10,18 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from types import FrameType
-from typing import Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 
-from jobs.backoff import compute_backoff
-from jobs.client import QueueClient, Taken
+from jobs.alarm import Alarm, JobInterrupted
+from jobs.backoff import RetryPolicy
+from jobs.client import QueueClient, Taken, failed_entry, malformed_entry
 from jobs.handler import JobHandler
+from jobs.heartbeat import Heartbeat
 from jobs.job import Job
 from jobs.keys import check_queue_name
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
@@ -28,10 +29,19 @@ from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
 log = logging.getLogger(__name__)
 
 WEEK_SECONDS = 7 * 24 * 3600
+FOREVER_SECONDS = 1e12  # a heartbeat "older than this" cutoff that every worker meets
 
 
 class UnknownHandler(LookupError):
     """Raised for a job whose handler name is not registered: it is never retried."""
+
+
+class JobTimedOut(Exception):
+    """A handler ran past its time limit: the attempt fails and is retried as usual."""
+
+
+class Abandoned(Exception):
+    """A job taken more times than its policy allows, its earlier attempts unfinished."""
 
 
 class Worker:
@@ -42,10 +52,14 @@ class Worker:
        as many jobs as it can run in about `prefetch_seconds`, or one when jobs are slow;
     2. when the queues are empty, blocks on one of them (at most `block_timeout`
        seconds, less when a delayed job falls due), so it notices a stop request soon;
-    3. runs each job's handler (`process`); a failure is retried with exponential
-       backoff or, after `max_attempts`, moved to the failed list (`handle_failure`);
-    4. on SIGTERM or SIGINT finishes the job it is running, gives back the jobs it took
-       but has not started, records every outcome and returns.
+    3. runs each job's handler (`process`) within its time limit; a failure is retried
+       with exponential backoff or, past its policy, moved to the failed list
+       (`handle_failure`);
+    4. beside the loop, a Heartbeat thread shows it alive and gives the jobs of dead
+       workers back to their queues;
+    5. on SIGTERM or SIGINT stops fetching and finishes the running job, for at most
+       `shutdown_timeout` seconds (a second signal: at once); a job it stops, or took
+       and never started, goes back to the front of its queue.
     """
 
     def __init__(
@@ -56,29 +70,38 @@ class Worker:
         retry_base: float = 60.0,
         prefix: str = "queue:",
         *,
+        retry_cap: float = 3600.0,
+        retry_jitter: float = 0.1,
+        job_timeout: float | None = None,
+        shutdown_timeout: float = 30.0,
+        recovery_timeout: float = 30.0,
+        max_recoveries: int = 3,
         worker_id: str | None = None,
         block_timeout: float = 1.0,
         prefetch_seconds: float = 0.02,
         max_batch: int = 100,
         keep_succeeded_seconds: int = WEEK_SECONDS,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
         self.handlers = dict(handlers)
-        self.max_attempts = max_attempts
-        self.retry_base = retry_base
+        self.retry_policy = RetryPolicy(max_attempts, retry_base, retry_cap, retry_jitter)
+        self.job_timeout = job_timeout
+        self.shutdown_timeout = shutdown_timeout
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.client = QueueClient(redis, prefix, self.worker_id)
+        self.recovery_timeout = recovery_timeout
+        self.max_recoveries = max_recoveries
         self.block_timeout = block_timeout
         self.prefetch_seconds = prefetch_seconds
         self.max_batch = max_batch
         self.keep_succeeded_seconds = keep_succeeded_seconds
         self.counts = {"processed": 0, "retried": 0, "failed": 0}
+        self.alarm = Alarm()
         self._stopping = threading.Event()
         self._pending: list[Outcome] = []
         self._pending_since = 0.0
         self._seconds_per_job = 0.0
         self._idle_rounds = 0
+        self._lost_redis = False
 
     def run(self, queue: str | Sequence[str] = "default", burst: bool = False) -> dict[str, int]:
         """Run jobs from queue (or several, served in the order given); burst: until empty."""
@@ -87,12 +110,17 @@ class Worker:
             raise ValueError("Worker.run needs at least one queue")
         for name in queues:
             check_queue_name(name)
-        restore = self._install_signal_handlers()
+        restore_signals = self._install_signal_handlers()
+        self.client.heartbeat()
+        heartbeat = Heartbeat(self.client, self.recovery_timeout, self.max_recoveries)
+        heartbeat.start()
         log.info("Worker started on queue: %s", ", ".join(queues))
         try:
             self._loop(queues, burst)
         finally:
-            restore()
+            heartbeat.stop()
+            restore_signals()
+        self._unregister()
         log.info("Worker %s stopped: %s", self.worker_id, _format_counts(self.counts))
         return dict(self.counts)
 
@@ -108,30 +136,39 @@ class Worker:
         handler.handle(job.payload)
 
     def handle_failure(
-        self, raw: str, job: Job, error: Exception, started_at: float, finished_at: float
+        self, raw: str, job: Job, error: BaseException, started_at: float, finished_at: float
     ) -> Retry | Fail:
         """Decide what a failed attempt leads to: a retry after backoff, or the failed list."""
         message = _describe(error)
-        if isinstance(error, UnknownHandler) or job.attempts >= self.max_attempts:
+        policy = self._policy_for(job)
+        record = self._record(started_at, finished_at, "failed", message)
+        give_up = isinstance(error, UnknownHandler) or policy.gives_up_on(error)
+        if give_up or job.attempts >= policy.max_attempts:
             self.counts["failed"] += 1
-            entry = {**asdict(job), "error": message, "failed_at": finished_at}
-            return Fail(raw, job.id, json.dumps(entry), message, started_at, finished_at)
+            entry = failed_entry(job, message, finished_at)
+            return Fail(raw, job.id, entry, message, job.attempts, record, started_at, finished_at)
         self.counts["retried"] += 1
-        due_at = finished_at + compute_backoff(job.attempts, self.retry_base)
-        return Retry(raw, job.id, job.to_json(), due_at, message, started_at, finished_at)
+        due_at = finished_at + policy.delay_seconds(job.attempts)
+        return Retry(
+            raw, job.id, job.to_json(), due_at, message, job.attempts, record,
+            started_at, finished_at,
+        )
 
     def _loop(self, queues: list[str], burst: bool) -> None:
         pause_seconds = 0.0
         while not self._stopping.is_set():
             try:
+                if self._lost_redis:
+                    self._recover_own_jobs()
                 if not self._step(queues, burst):
                     break
                 pause_seconds = 0.0
             except (ConnectionError, TimeoutError) as error:
+                self._lost_redis = True
                 pause_seconds = min(max(pause_seconds * 2, 0.1), 5.0)
                 log.warning("Redis unreachable (%s); retrying in %.1f s", error, pause_seconds)
                 self._stopping.wait(pause_seconds)
-        self._flush()
+        self._flush_or_leave()
 
     def _step(self, queues: list[str], burst: bool) -> bool:
         """Fetch and run one batch, or wait for work; return False when a burst is done."""
@@ -168,16 +205,16 @@ class Worker:
                 log.error("[ERROR] Malformed job moved to failed: %s", taken.malformed)
                 self.counts["failed"] += 1
                 self._add_outcome(_malformed(taken, now))
-        jobs = [taken for taken in batch if taken.job is not None]
-        attempts = self.client.start([taken.job for taken in jobs if taken.job]) if jobs else []
+        jobs = [taken.job for taken in batch if taken.job is not None]
+        raws = [taken.raw for taken in batch if taken.job is not None]
+        attempts = self.client.start(jobs) if jobs else []
         unstarted: list[Requeue] = []
-        for taken, attempt in zip(jobs, attempts, strict=True):
-            assert taken.job is not None
-            job = replace(taken.job, attempts=attempt)
+        for raw, job, attempt in zip(raws, jobs, attempts, strict=True):
+            job = replace(job, attempts=attempt)
             if self._stopping.is_set():
-                unstarted.append(Requeue(taken.raw, job.id, job.queue))
+                unstarted.append(Requeue(raw, job.id, job.queue))
                 continue
-            self._add_outcome(self._run_job(taken.raw, job))
+            self._add_outcome(self._run_job(raw, job))
             if time.time() - self._pending_since > self.prefetch_seconds:
                 self._flush()
         # requeue pushes each job onto the front of its queue: last first keeps their order.
@@ -185,17 +222,27 @@ class Worker:
             self._add_outcome(requeue)
 
     def _run_job(self, raw: str, job: Job) -> Outcome:
+        """Run one job under its time limit and say what became of it."""
         started_at = time.time()
+        policy = self._policy_for(job)
+        if job.attempts > policy.max_attempts:
+            # Its earlier attempts never finished: each crashed its worker or was cut off.
+            error = Abandoned(f"abandoned: attempt {job.attempts - 1} never finished")
+            return self.handle_failure(raw, job, error, started_at, started_at)
+        timeout = getattr(self.handlers.get(job.handler), "timeout_seconds", self.job_timeout)
         try:
-            self.process(job)
+            with self.alarm.armed(timeout, "timeout"):
+                self.process(job)
+        except JobInterrupted as interrupted:
+            if interrupted.reason != "timeout":
+                log.warning("[STOP] Job %s (handler %s) stopped: back on its queue",
+                            job.id, job.handler)
+                return Requeue(raw, job.id, job.queue)
+            return self._failed(raw, job, JobTimedOut(f"timed out after {timeout:g} s"),
+                                started_at)
         # The one per-job boundary: whatever a handler raises ends only this attempt.
         except Exception as error:
-            finished_at = time.time()
-            log.error(
-                "[ERROR] Job %s: %s (handler %s, attempt %d of %d)",
-                job.id, _describe(error), job.handler, job.attempts, self.max_attempts,
-            )
-            return self.handle_failure(raw, job, error, started_at, finished_at)
+            return self._failed(raw, job, error, started_at)
         finished_at = time.time()
         self._learn_duration(finished_at - started_at)
         self.counts["processed"] += 1
@@ -203,7 +250,31 @@ class Worker:
             "[OK] Job %s processed (handler %s, attempt %d, %.3f s)",
             job.id, job.handler, job.attempts, finished_at - started_at,
         )
-        return Ack(raw, job.id, started_at, finished_at, self.keep_succeeded_seconds)
+        record = self._record(started_at, finished_at, "succeeded", None)
+        return Ack(raw, job.id, job.attempts, record, started_at, finished_at,
+                   self.keep_succeeded_seconds)
+
+    def _failed(self, raw: str, job: Job, error: Exception, started_at: float) -> Outcome:
+        finished_at = time.time()
+        self._learn_duration(finished_at - started_at)
+        log.error(
+            "[ERROR] Job %s: %s (handler %s, attempt %d)",
+            job.id, _describe(error), job.handler, job.attempts,
+        )
+        return self.handle_failure(raw, job, error, started_at, finished_at)
+
+    def _policy_for(self, job: Job) -> RetryPolicy:
+        policy = getattr(self.handlers.get(job.handler), "retry_policy", None)
+        return policy if isinstance(policy, RetryPolicy) else self.retry_policy
+
+    def _record(
+        self, started_at: float, finished_at: float, outcome: str, error: str | None
+    ) -> str:
+        """One attempt's record, kept on the job as `attempt:<n>`."""
+        return json.dumps({
+            "worker": self.worker_id, "started_at": started_at, "finished_at": finished_at,
+            "outcome": outcome, "error": error,
+        })
 
     def _add_outcome(self, outcome: Outcome) -> None:
         if not self._pending:
@@ -216,6 +287,32 @@ class Worker:
         self._pending = []
         if stale:
             log.warning("%d outcomes dropped: their jobs were taken back", stale)
+
+    def _flush_or_leave(self) -> None:
+        """Record pending outcomes; if Redis is gone, leave the jobs to the reaper."""
+        try:
+            self._flush()
+        except (ConnectionError, TimeoutError) as error:
+            log.error("Could not record %d outcomes (%s): the jobs will run again",
+                      len(self._pending), error)
+
+    def _recover_own_jobs(self) -> None:
+        """After losing Redis: record what finished, then give back what this worker held.
+
+        A fetch whose answer was lost left jobs in this worker's list that it never saw.
+        """
+        self._flush()
+        returned, failed = self.client.reap(self.worker_id, FOREVER_SECONDS, self.max_recoveries)
+        self.client.heartbeat()
+        self._lost_redis = False
+        log.warning("Redis is back: %d held jobs back on their queues, %d failed", returned, failed)
+
+    def _unregister(self) -> None:
+        """Leave the worker registry, giving back anything still held."""
+        try:
+            self.client.reap(self.worker_id, FOREVER_SECONDS, self.max_recoveries)
+        except (ConnectionError, TimeoutError):
+            log.error("Could not unregister: the reaper will give back this worker's jobs")
 
     def _batch_size(self) -> int:
         """As many jobs as run in about prefetch_seconds: many when fast, one when slow.
@@ -233,31 +330,45 @@ class Worker:
         else:
             self._seconds_per_job = 0.8 * self._seconds_per_job + 0.2 * seconds
 
-    def _install_signal_handlers(self) -> Any:
-        """Make SIGTERM and SIGINT only set the stop flag; return a function that undoes it."""
+    def _install_signal_handlers(self) -> Callable[[], None]:
+        """SIGTERM/SIGINT stop the loop (twice: the job too); return a function undoing it."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None  # signals reach only the main thread; stop() still works
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             name = signal.Signals(signum).name
-            log.info("Received %s: finishing the current job, then stopping", name)
+            if self._stopping.is_set():
+                log.warning("Received %s again: stopping the current job now", name)
+                self.alarm.ring_now("forced")
+                return
+            log.info("Received %s: finishing the current job (at most %g s), then stopping",
+                     name, self.shutdown_timeout)
             self._stopping.set()
+            self.alarm.shorten(self.shutdown_timeout, "shutdown")
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        return lambda: [signal.signal(sig, handler) for sig, handler in previous.items()]
+        handlers = {signal.SIGTERM: on_signal, signal.SIGINT: on_signal}
+        previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+        previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self.alarm.ring)
+        self.alarm.enabled = True
+
+        def restore() -> None:
+            self.alarm.enabled = False
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: BaseException) -> str:
     """The error as it is logged and stored: its message, with its class unless it is ours."""
-    if isinstance(error, UnknownHandler):
+    if isinstance(error, UnknownHandler | JobTimedOut | Abandoned):
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _malformed(taken: Taken, now: float) -> Fail:
-    reason = f"Malformed job: {taken.malformed}"
-    entry = json.dumps({"raw": taken.raw, "error": reason, "failed_at": now})
-    return Fail(taken.raw, None, entry, reason, now, now)
+    reason, entry = malformed_entry(taken, now)
+    return Fail(taken.raw, None, entry, reason, 0, "", now, now)
 
 
 def _format_counts(counts: Mapping[str, int]) -> str:

@@ -10,15 +10,17 @@
 -- ARGV[2]  the job JSON to schedule (with its attempts so far)
 -- ARGV[3]  due time of the next attempt, unix seconds
 -- ARGV[4]  the error of this attempt
--- ARGV[5]  when this attempt started, ARGV[6] when it ended, unix seconds
+-- ARGV[5]  this attempt's number, ARGV[6] its record (JSON)
+-- ARGV[7]  when this attempt started, ARGV[8] when it ended, unix seconds
 -- Returns  1 if scheduled, 0 if stale
 local processing, delayed, job_hash = KEYS[1], KEYS[2], KEYS[3]
 local taken, next_job, due_at, error = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local attempt, record, started_at, finished_at = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
 if redis.call('LREM', processing, 1, taken) == 0 then
   return 0
 end
 redis.call('ZADD', delayed, due_at, next_job)
 redis.call('HSET', job_hash, 'state', 'retrying', 'due_at', due_at, 'error', error,
-  'started_at', ARGV[5], 'finished_at', ARGV[6])
+  'started_at', started_at, 'finished_at', finished_at, 'attempt:' .. attempt, record)
 return 1

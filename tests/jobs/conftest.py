@@ -40,7 +40,9 @@ def make_worker(redis: redis_py.Redis, prefix: str) -> Callable[..., Worker]:
     """make_worker(handlers, **kwargs): a Worker on the test's prefix, quick to retry and stop."""
 
     def make(handlers: dict[str, JobHandler], **kwargs: Any) -> Worker:
-        options: dict[str, Any] = {"retry_base": 0.01, "block_timeout": 0.1, **kwargs}
+        options: dict[str, Any] = {
+            "retry_base": 0.01, "retry_jitter": 0.0, "block_timeout": 0.1, **kwargs
+        }
         return Worker(redis, handlers, prefix=prefix, **options)
 
     return make

@@ -166,7 +166,7 @@ def test_pop_many_records_outcomes_and_fetches_in_one_round_trip(
     client.push("default", Job("h", {}, "default"))
     round_trips.clear()
 
-    fetched = client.pop_many(["default"], 10, [Ack(job.to_json(), job.id, 1.0, 2.0, 60)])
+    fetched = client.pop_many(["default"], 10, [Ack(job.to_json(), job.id, 1, "{}", 1.0, 2.0, 60)])
 
     assert len(round_trips) == 1
     assert len(fetched.taken) == 1
@@ -198,7 +198,7 @@ def test_ack_takes_the_job_off_the_list_and_records_success(
 ) -> None:
     job = taken_job(client)
 
-    stale = client.record([Ack(job.to_json(), job.id, 10.0, 12.5, keep_seconds=3600)])
+    stale = client.record([Ack(job.to_json(), job.id, 1, "{}", 10.0, 12.5, keep_seconds=3600)])
 
     assert stale == 0
     assert redis.llen(processing) == 0
@@ -217,7 +217,9 @@ def test_retry_schedules_the_next_attempt_in_the_delayed_set(
     job = taken_job(client)
     next_raw = Job(job.handler, job.payload, job.queue, job.id, 1, job.created_at).to_json()
 
-    client.record([Retry(job.to_json(), job.id, next_raw, 500.0, "RuntimeError: x", 1.0, 2.0)])
+    client.record(
+        [Retry(job.to_json(), job.id, next_raw, 500.0, "RuntimeError: x", 1, "{}", 1.0, 2.0)]
+    )
 
     assert redis.llen(processing) == 0
     assert redis.zrange(f"{prefix}delayed", 0, -1, withscores=True) == [(next_raw, 500.0)]
@@ -234,7 +236,9 @@ def test_fail_moves_the_job_to_the_failed_list(
 ) -> None:
     job = taken_job(client)
 
-    client.record([Fail(job.to_json(), job.id, '{"entry": 1}', "RuntimeError: x", 1.0, 2.0)])
+    client.record(
+        [Fail(job.to_json(), job.id, '{"entry": 1}', "RuntimeError: x", 1, "{}", 1.0, 2.0)]
+    )
 
     assert redis.llen(processing) == 0
     assert redis.lrange(f"{prefix}failed", 0, -1) == ['{"entry": 1}']
@@ -267,9 +271,9 @@ def test_an_outcome_for_a_job_no_longer_held_is_not_recorded(
     redis.lrem(processing, 1, raw)
     before = redis.hgetall(f"{prefix}job:{job.id}")
     outcome: Outcome = {
-        "ack": Ack(raw, job.id, 1.0, 2.0, 60),
-        "retry": Retry(raw, job.id, raw, 500.0, "x", 1.0, 2.0),
-        "fail": Fail(raw, job.id, "{}", "x", 1.0, 2.0),
+        "ack": Ack(raw, job.id, 1, "{}", 1.0, 2.0, 60),
+        "retry": Retry(raw, job.id, raw, 500.0, "x", 1, "{}", 1.0, 2.0),
+        "fail": Fail(raw, job.id, "{}", "x", 1, "{}", 1.0, 2.0),
         "requeue": Requeue(raw, job.id, "default"),
     }[kind]
 
@@ -310,7 +314,9 @@ def test_pop_many_and_record_survive_a_script_flush(
 
     fetched = client.pop_many(["default"], count=1)
     redis.script_flush()
-    stale = client.record([Ack(t.raw, t.job.id, 1.0, 2.0, 60) for t in fetched.taken if t.job])
+    stale = client.record(
+        [Ack(t.raw, t.job.id, 1, "{}", 1.0, 2.0, 60) for t in fetched.taken if t.job]
+    )
 
     assert len(fetched.taken) == 1
     assert stale == 0

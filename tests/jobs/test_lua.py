@@ -64,8 +64,10 @@ def test_there_is_one_script_per_atomic_operation() -> None:
         "migrate_delayed",
         "pop",
         "push",
+        "reap",
         "requeue",
         "retry",
+        "retry_failed",
         "start",
     ]
 

@@ -1,0 +1,49 @@
+-- reap: give the jobs of a dead worker back to the front of their queues.
+--
+-- Why atomic: the worker is checked dead and each job moves from its processing list
+-- to its queue (or, abandoned too often, to the failed list) in one step, so a worker
+-- that is alive never loses a job, and two reapers never both return one.
+--
+-- KEYS[1]     the worker registry `queue:workers`
+-- KEYS[2]     the dead worker's processing list `queue:processing:<worker>`
+-- KEYS[3]     the failed list `queue:failed`
+-- KEYS[4..n]  per job, two keys: its queue list `queue:<name>`, its hash `queue:job:<id>`
+-- ARGV[1]     the worker's id
+-- ARGV[2]     the worker is dead if its last heartbeat is older: unix seconds
+-- ARGV[3]     a job abandoned more times than this goes to the failed list
+-- ARGV[4]     now, unix seconds
+-- ARGV[5..]   per job, two values: its JSON as held, and its failed entry (JSON) for
+--             when it goes to the failed list
+-- Returns     {jobs returned to a queue, jobs failed}, or false if the worker is alive
+local workers, processing, failed = KEYS[1], KEYS[2], KEYS[3]
+local worker, dead_before, max_recoveries, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+
+local heartbeat = tonumber(redis.call('ZSCORE', workers, worker))
+if heartbeat and heartbeat >= dead_before then
+  return false
+end
+
+local returned, gave_up = 0, 0
+for i = 4, #KEYS, 2 do
+  local queue, job_hash = KEYS[i], KEYS[i + 1]
+  local at = 5 + (i - 4)
+  local job, entry = ARGV[at], ARGV[at + 1]
+  if redis.call('LREM', processing, 1, job) == 1 then
+    local recoveries = redis.call('HINCRBY', job_hash, 'recoveries', 1)
+    local error = 'abandoned ' .. recoveries .. ' times'
+    if recoveries > max_recoveries then
+      redis.call('RPUSH', failed, entry)
+      redis.call('HSET', job_hash, 'state', 'failed', 'error', error, 'finished_at', now)
+      gave_up = gave_up + 1
+    else
+      redis.call('LPUSH', queue, job)
+      redis.call('HSET', job_hash, 'state', 'queued', 'error', error)
+      returned = returned + 1
+    end
+    redis.call('HDEL', job_hash, 'worker', 'started_at')
+  end
+end
+if redis.call('LLEN', processing) == 0 then
+  redis.call('ZREM', workers, worker)
+end
+return {returned, gave_up}
