@@ -30,6 +30,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--burst", action="store_true", help="run until the queues are empty, then exit"
     )
+    parser.add_argument(
+        "--shutdown-timeout", type=float, metavar="SECONDS",
+        help="on SIGTERM, how long the running job may take before it goes back on its "
+        "queue (default: JOBS_SHUTDOWN_TIMEOUT, 30)",
+    )
     return parser.parse_args(argv)
 
 
@@ -46,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         max_attempts=app.config["JOBS_MAX_ATTEMPTS"],
         retry_base=app.config["JOBS_RETRY_BASE"],
         prefix=app.config["JOBS_PREFIX"],
+        job_timeout=app.config["JOBS_JOB_TIMEOUT"],
+        shutdown_timeout=(
+            app.config["JOBS_SHUTDOWN_TIMEOUT"]
+            if args.shutdown_timeout is None
+            else args.shutdown_timeout
+        ),
+        recovery_timeout=app.config["JOBS_RECOVERY_TIMEOUT"],
     )
     worker.run(args.queue or SHOP_QUEUES, burst=args.burst)
     return 0

@@ -1,21 +1,24 @@
 """A reliable job queue on Redis lists, following the lesson "Asynchronous Processing"."""
 
-from jobs.backoff import compute_backoff
+from jobs.backoff import RetryPolicy, compute_backoff
 from jobs.client import QueueClient, connect
 from jobs.handler import JobHandler
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
-from jobs.queue import JobQueue
-from jobs.worker import UnknownHandler, Worker
+from jobs.queue import JobNotFound, JobQueue
+from jobs.worker import JobTimedOut, UnknownHandler, Worker
 
 __all__ = [
     "Job",
     "JobHandler",
+    "JobNotFound",
     "JobQueue",
     "JobState",
+    "JobTimedOut",
     "Keys",
     "MalformedJob",
     "QueueClient",
+    "RetryPolicy",
     "UnknownHandler",
     "Worker",
     "compute_backoff",

@@ -32,17 +32,13 @@ def compute_backoff(
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """A handler's retry rules; give it to the handler as its `retry_policy` attribute.
-
-    give_up_on: exception classes that mean "retrying cannot help" (bad input, a declined
-    card): such a failure goes straight to the failed list.
-    """
+    """How often and how far apart a job is tried; a handler may have its own as its
+    `retry_policy` attribute, else the worker's applies."""
 
     max_attempts: int = 3
     base_seconds: float = 60.0
     cap_seconds: float = 3600.0
     jitter: float = 0.1
-    give_up_on: tuple[type[BaseException], ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -53,7 +49,3 @@ class RetryPolicy:
         return compute_backoff(
             attempts, self.base_seconds, self.cap_seconds, self.jitter
         )
-
-    def gives_up_on(self, error: BaseException) -> bool:
-        """True if this error must not be retried."""
-        return isinstance(error, self.give_up_on)

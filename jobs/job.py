@@ -80,6 +80,9 @@ class JobState:
     started_at: float | None
     finished_at: float | None
     due_at: float | None
+    worker: str | None = None
+    recoveries: int = 0
+    history: tuple[dict[str, Any], ...] = ()  # one record per finished attempt, oldest first
 
     @classmethod
     def from_hash(cls, job_id: str, fields: dict[str, str], now: float) -> JobState:
@@ -100,6 +103,9 @@ class JobState:
             started_at=_float_or_none(fields.get("started_at")),
             finished_at=_float_or_none(fields.get("finished_at")),
             due_at=due_at,
+            worker=fields.get("worker") or None,
+            recoveries=int(fields.get("recoveries", 0)),
+            history=_history(fields),
         )
 
     @property
@@ -108,6 +114,16 @@ class JobState:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _history(fields: dict[str, str]) -> tuple[dict[str, Any], ...]:
+    """The `attempt:<n>` records of a job hash, by attempt number."""
+    numbered = [
+        (int(name.partition(":")[2]), value)
+        for name, value in fields.items()
+        if name.startswith("attempt:") and value
+    ]
+    return tuple({"attempt": n, **json.loads(value)} for n, value in sorted(numbered))
 
 
 def _float_or_none(value: str | None) -> float | None:

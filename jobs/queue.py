@@ -12,13 +12,18 @@ from jobs.client import QueueClient
 from jobs.job import Job, JobState
 from jobs.keys import check_queue_name
 
+# What the failed list adds to a job's JSON, as in the lesson.
+FAILED_FIELDS = ("error", "failed_at")
+
 
 class JobQueue:
     """Queues jobs and reads their state.
 
     1. dispatch builds a job and pushes it onto its queue, or into the delayed set;
     2. migrate_delayed moves due delayed jobs onto their own queues (workers do this);
-    3. states and failed tell what became of jobs.
+    3. states and failed tell what became of jobs;
+    4. retry_failed / retry_all_failed queue failed jobs again, attempts reset, and
+       delete_failed / purge_failed drop them.
     """
 
     def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
@@ -48,3 +53,53 @@ class JobQueue:
     def failed(self, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
         """The failed list's entries: job fields plus error and failed_at (or raw data)."""
         return [json.loads(entry) for entry in self.client.failed(start, stop)]
+
+    def failed_job(self, job_id: str) -> dict[str, Any]:
+        """The failed entry of one job, or raise JobNotFound."""
+        return self._one_failed(job_id)[1]
+
+    def retry_failed(self, job_id: str) -> None:
+        """Queue one failed job again with its attempts reset, or raise JobNotFound."""
+        raw, entry = self._one_failed(job_id)
+        if not self.client.retry_failed([(raw, _job_of(entry))]):
+            raise JobNotFound(f"No failed job with id {job_id}")
+
+    def retry_all_failed(self, handler: str | None = None) -> int:
+        """Queue again every failed job (of one handler, if given); return how many."""
+        matching = [(raw, entry) for raw, entry in self._failed_entries() if "id" in entry]
+        return self.client.retry_failed([
+            (raw, _job_of(entry)) for raw, entry in matching
+            if handler is None or entry.get("handler") == handler
+        ])
+
+    def delete_failed(self, job_id: str) -> None:
+        """Drop one failed job and its state, or raise JobNotFound."""
+        raw, _ = self._one_failed(job_id)
+        if not self.client.purge_failed([(raw, job_id)]):
+            raise JobNotFound(f"No failed job with id {job_id}")
+
+    def purge_failed(self, handler: str | None = None) -> int:
+        """Drop every failed entry (of one handler, if given); return how many."""
+        return self.client.purge_failed([
+            (raw, entry.get("id")) for raw, entry in self._failed_entries()
+            if handler is None or entry.get("handler") == handler
+        ])
+
+    def _failed_entries(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(raw, json.loads(raw)) for raw in self.client.failed()]
+
+    def _one_failed(self, job_id: str) -> tuple[str, dict[str, Any]]:
+        for raw, entry in self._failed_entries():
+            if entry.get("id") == job_id:
+                return raw, entry
+        raise JobNotFound(f"No failed job with id {job_id}")
+
+
+class JobNotFound(LookupError):
+    """No job with that id is where it was looked for."""
+
+
+def _job_of(entry: dict[str, Any]) -> Job:
+    """The job a failed entry was made from."""
+    return Job.from_json(json.dumps({k: v for k, v in entry.items() if k not in FAILED_FIELDS}))
+

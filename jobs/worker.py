@@ -142,7 +142,8 @@ class Worker:
         message = _describe(error)
         policy = self._policy_for(job)
         record = self._record(started_at, finished_at, "failed", message)
-        give_up = isinstance(error, UnknownHandler) or policy.gives_up_on(error)
+        give_up_on = getattr(self.handlers.get(job.handler), "give_up_on", ())
+        give_up = isinstance(error, (UnknownHandler, Abandoned, *give_up_on))
         if give_up or job.attempts >= policy.max_attempts:
             self.counts["failed"] += 1
             entry = failed_entry(job, message, finished_at)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shop.models import Order, utc_now
 from shop.money import format_cents
-from shop.orders import get_order, read_order_id
+from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,9 @@ def confirmation_message(order: Order, sender: str) -> EmailMessage:
 
 class SendOrderConfirmation:
     """Handles order_confirmation jobs: send the email once, then record confirmation_sent_at."""
+
+    # Retrying cannot mend a payload without a usable order_id, nor bring an order back.
+    give_up_on = (InvalidPayload, OrderNotFound)
 
     def __init__(self, sessions: sessionmaker[Session], mailer: Mailer, sender: str) -> None:
         self.sessions = sessions

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shop.gateway import SimulatedGateway
 from shop.models import Order, Payment
-from shop.orders import get_order, read_order_id
+from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,9 @@ class ProcessPayment:
     A declined charge raises PaymentDeclined, so the queue retries with backoff; once the
     queue gives up, the order page shows payment_failed (see shop.summary.order_status).
     """
+
+    # Retrying cannot mend a payload without a usable order_id, nor bring an order back.
+    give_up_on = (InvalidPayload, OrderNotFound)
 
     def __init__(self, sessions: sessionmaker[Session], gateway: SimulatedGateway) -> None:
         self.sessions = sessions

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, desc, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.models import Order, OrderItem, Product, Report
-from shop.orders import get_order, read_order_id
+from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,9 @@ def latest_report_id(session: Session, order_id: int) -> int | None:
 
 class GenerateReport:
     """Handles generate_report jobs: build the sales report and store it for the order."""
+
+    # Retrying cannot mend a payload without a usable order_id, nor bring an order back.
+    give_up_on = (InvalidPayload, OrderNotFound)
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
