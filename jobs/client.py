@@ -81,15 +81,19 @@ class QueueClient:
         self.processing = self.keys.processing(worker_id)
         self._scripts = {name: redis.register_script(_lua(name)) for name in _SCRIPTS}
 
-    def push(self, queue: str, job: Job, delay_seconds: float = 0.0) -> None:
-        """Queue a job now, or after delay_seconds, and record its state (one round trip)."""
+    def push(self, queue: str, job: Job, delay_seconds: float = 0.0) -> bool:
+        """Queue a job now, or after delay_seconds, and record its state (one round trip).
+
+        Return False, and change nothing, if a job with its id was pushed before.
+        """
         now = time.time()
         due_at = now + delay_seconds if delay_seconds > 0 else 0.0
         destination = self.keys.delayed if due_at else self.keys.queue(queue)
-        self._scripts["push"](
+        pushed = self._scripts["push"](
             keys=[destination, self.keys.job(job.id)],
             args=[job.to_json(), repr(due_at), repr(now), job.handler, queue, job.attempts],
         )
+        return bool(pushed)
 
     def pop(self, queue: str, timeout: float) -> Taken | None:
         """Wait up to timeout seconds for one job and move it into this worker's list."""

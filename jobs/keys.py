@@ -28,6 +28,7 @@ from dataclasses import dataclass
 # Queue names that would collide with the keys above.
 RESERVED_QUEUE_NAMES = frozenset({"delayed", "failed", "processing", "job", "workers", "reaper"})
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_JOB_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 def check_queue_name(name: str) -> str:
@@ -37,6 +38,15 @@ def check_queue_name(name: str) -> str:
     if name in RESERVED_QUEUE_NAMES:
         raise ValueError(f"Invalid queue name {name!r}: it is reserved for the queue's own keys")
     return name
+
+
+def check_job_id(job_id: str) -> str:
+    """Return job_id if it can name a job, else raise ValueError saying why."""
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
+        raise ValueError(
+            f"Invalid job id {job_id!r}: use 1-128 letters, digits, '_', '.', ':', '-'"
+        )
+    return job_id
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from redis import Redis
 
 from jobs.client import QueueClient
 from jobs.job import Job, JobState
-from jobs.keys import check_queue_name
+from jobs.keys import check_job_id, check_queue_name
 
 # What the failed list adds to a job's JSON, as in the lesson.
 FAILED_FIELDS = ("error", "failed_at")
@@ -30,15 +30,27 @@ class JobQueue:
         self.client = QueueClient(redis, prefix)
 
     def dispatch(
-        self, queue: str, handler: str, payload: dict[str, Any], delay: float = 0
+        self,
+        queue: str,
+        handler: str,
+        payload: dict[str, Any],
+        delay: float = 0,
+        job_id: str | None = None,
     ) -> str:
-        """Queue handler(payload) on queue, to run now or delay seconds from now; return its id."""
+        """Queue handler(payload) on queue, to run now or delay seconds from now; return its id.
+
+        With a job_id of your own (say "order-42-payment"), dispatching again is a no-op
+        while Redis remembers that job: a retried request or relay cannot queue it twice.
+        """
         check_queue_name(queue)
         if not handler or not isinstance(handler, str):
             raise ValueError(f"handler must be a non-empty string, got {handler!r}")
         if not isinstance(payload, dict):
             raise TypeError(f"payload must be a dict, got {type(payload).__name__}")
-        job = Job(handler=handler, payload=payload, queue=queue)
+        if job_id is None:
+            job = Job(handler=handler, payload=payload, queue=queue)
+        else:
+            job = Job(handler=handler, payload=payload, queue=queue, id=check_job_id(job_id))
         self.client.push(queue, job, delay_seconds=delay)
         return job.id
 

@@ -119,6 +119,7 @@ class Worker:
             self._loop(queues, burst)
         finally:
             heartbeat.stop()
+            heartbeat.join(timeout=5)  # so no late beat re-registers it after _unregister
             restore_signals()
         self._unregister()
         log.info("Worker %s stopped: %s", self.worker_id, _format_counts(self.counts))
