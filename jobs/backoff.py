@@ -26,7 +26,8 @@ def compute_backoff(
         raise ValueError(f"attempts must be at least 1, got {attempts}")
     if not 0.0 <= jitter <= 1.0:
         raise ValueError(f"jitter must be between 0 and 1, got {jitter}")
-    delay = min(float(2**attempts) * base_seconds, cap_seconds)
+    # 2.0**1000 is still a float; a higher power would overflow before the cap applies.
+    delay = min(2.0 ** min(attempts, 1000) * base_seconds, cap_seconds)
     return delay * (1.0 - jitter * random())
 
 
@@ -43,6 +44,10 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if self.base_seconds < 0 or self.cap_seconds < 0:
+            raise ValueError("base_seconds and cap_seconds must not be negative")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ValueError(f"jitter must be between 0 and 1, got {self.jitter}")
 
     def delay_seconds(self, attempts: int) -> float:
         """Seconds to wait before the attempt after `attempts`."""

@@ -168,18 +168,28 @@ class QueueClient:
         processing = self.keys.processing(worker_id)
         held = [_parse(str(raw)) for raw in self.redis.lrange(processing, 0, -1)]
         now = time.time()
-        calls = [_fail_malformed(processing, self.keys.failed, t, now) for t in held if not t.job]
-        jobs = [taken for taken in held if taken.job is not None]
+        jobs = [taken.job for taken in held if taken.job is not None]
+        raws = [taken.raw for taken in held if taken.job is not None]
         error = f"abandoned {max_recoveries + 1} times"
         keys, args = [self.keys.workers, processing, self.keys.failed], []
-        for taken in jobs:
-            assert taken.job is not None
-            keys += [self.keys.queue(taken.job.queue), self.keys.job(taken.job.id)]
-            args += [taken.raw, failed_entry(taken.job, error, now)]
-        calls.append(Call("reap", keys, [worker_id, repr(dead_before), max_recoveries,
-                                         repr(now), *args]))
-        result = self._run(calls)[-1]
-        return (int(result[0]), int(result[1])) if result else (0, 0)
+        # Each goes back onto the front of its queue: last first keeps their order.
+        for raw, job in zip(reversed(raws), reversed(jobs), strict=True):
+            keys += [self.keys.queue(job.queue), self.keys.job(job.id)]
+            args += [raw, failed_entry(job, error, now)]
+        reap = Call("reap", keys, [worker_id, repr(dead_before), max_recoveries, repr(now), *args])
+        (result,) = self._run([reap])
+        if not result:
+            return 0, 0  # alive after all: nothing was touched
+        returned, failed = int(result[0]), int(result[1])
+        failed_key = self.keys.failed
+        malformed = [_fail_malformed(processing, failed_key, t, now) for t in held if not t.job]
+        if malformed:
+            # Rare (a worker died holding data that is not a job): fail it, then reap again,
+            # now with nothing held, to take the worker off the registry.
+            failed += _count_recorded(self._run(malformed))
+            self._run([Call("reap", keys[:3], [worker_id, repr(dead_before), max_recoveries,
+                                               repr(now)])])
+        return returned, failed
 
     def failed(self, start: int = 0, stop: int = -1) -> list[str]:
         """Entries of the failed list, oldest first."""
@@ -296,6 +306,10 @@ def _parse(raw: str) -> Taken:
         return Taken(raw, Job.from_json(raw))
     except MalformedJob as error:
         return Taken(raw, None, str(error))
+
+
+def _count_recorded(results: list[Any]) -> int:
+    return sum(int(result) for result in results)
 
 
 def _count_stale(results: list[Any]) -> int:

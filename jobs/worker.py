@@ -111,15 +111,16 @@ class Worker:
         for name in queues:
             check_queue_name(name)
         restore_signals = self._install_signal_handlers()
-        self.client.heartbeat()
         heartbeat = Heartbeat(self.client, self.recovery_timeout, self.max_recoveries)
-        heartbeat.start()
-        log.info("Worker started on queue: %s", ", ".join(queues))
         try:
+            self.client.heartbeat()
+            heartbeat.start()
+            log.info("Worker started on queue: %s", ", ".join(queues))
             self._loop(queues, burst)
         finally:
             heartbeat.stop()
-            heartbeat.join(timeout=5)  # so no late beat re-registers it after _unregister
+            if heartbeat.is_alive():
+                heartbeat.join(timeout=5)  # so no late beat re-registers it after _unregister
             restore_signals()
         self._unregister()
         log.info("Worker %s stopped: %s", self.worker_id, _format_counts(self.counts))

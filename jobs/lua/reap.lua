@@ -7,7 +7,8 @@
 -- KEYS[1]     the worker registry `queue:workers`
 -- KEYS[2]     the dead worker's processing list `queue:processing:<worker>`
 -- KEYS[3]     the failed list `queue:failed`
--- KEYS[4..n]  per job, two keys: its queue list `queue:<name>`, its hash `queue:job:<id>`
+-- KEYS[4..n]  per job, two keys: its queue list `queue:<name>`, its hash `queue:job:<id>`;
+--             jobs last first, as each is pushed onto the front of its queue
 -- ARGV[1]     the worker's id
 -- ARGV[2]     the worker is dead if its last heartbeat is older: unix seconds
 -- ARGV[3]     a job abandoned more times than this goes to the failed list

@@ -41,7 +41,10 @@ def make_worker(redis: redis_py.Redis, prefix: str) -> Callable[..., Worker]:
 
     def make(handlers: dict[str, JobHandler], **kwargs: Any) -> Worker:
         options: dict[str, Any] = {
-            "retry_base": 0.01, "retry_jitter": 0.0, "block_timeout": 0.1, **kwargs
+            "retry_base": 0.01,
+            "retry_jitter": 0.0,
+            "block_timeout": 0.1,
+            **kwargs,
         }
         return Worker(redis, handlers, prefix=prefix, **options)
 

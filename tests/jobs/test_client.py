@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 import redis as redis_py
 
-from jobs import Job, QueueClient
+from jobs import Job, QueueClient, connect
+from jobs.client import failed_entry
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+from tests.jobs.support import WaitFor, list_ids, list_jobs
 
 WORKER = "w1"
 
@@ -339,3 +346,278 @@ def test_a_client_that_cannot_round_trip_any_bytes_is_refused(redis_url: str) ->
             QueueClient(strict_redis)
     finally:
         strict_redis.close()
+
+
+# The worker registry, the reaper lock, and reaping a dead worker's jobs.
+
+DEAD = "dead-worker"
+
+
+def held_by(
+    redis: redis_py.Redis, prefix: str, worker_id: str, jobs: list[Job], last_beat: float
+) -> None:
+    """Register worker_id with a heartbeat at last_beat, holding jobs as if it had popped them."""
+    client = QueueClient(redis, prefix, worker_id)
+    for job in jobs:
+        client.push(job.queue, job)
+        assert client.pop(job.queue, timeout=1) is not None
+    if jobs:
+        client.start(jobs)
+    redis.zadd(f"{prefix}workers", {worker_id: last_beat})
+
+
+def test_heartbeat_registers_the_worker_scored_by_now(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    before = time.time()
+
+    client.heartbeat()
+
+    score = redis.zscore(f"{prefix}workers", WORKER)
+    assert score is not None and before <= score <= time.time()
+
+
+def test_a_later_heartbeat_moves_the_score_on(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    redis.zadd(f"{prefix}workers", {WORKER: 100.0})
+
+    client.heartbeat()
+
+    assert redis.zcard(f"{prefix}workers") == 1
+    assert (redis.zscore(f"{prefix}workers", WORKER) or 0) > 100.0
+
+
+def test_the_reaper_lock_goes_to_one_worker_until_it_expires(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+) -> None:
+    other = QueueClient(redis, prefix, "w2")
+
+    # When one worker takes the lock for 0.1 s
+    assert client.lock_reaper(0.1)
+
+    # Then no other worker, nor the holder again, gets it until it expires
+    assert not other.lock_reaper(0.1)
+    assert not client.lock_reaper(0.1)
+    assert redis.get(f"{prefix}reaper") == WORKER
+    wait_for(lambda: other.lock_reaper(5))
+    assert redis.get(f"{prefix}reaper") == "w2"
+
+
+def test_dead_workers_are_those_whose_last_heartbeat_is_older_than_the_cutoff(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    redis.zadd(f"{prefix}workers", {"old": 100.0, "older": 50.0, "recent": 200.0})
+
+    assert client.dead_workers(150.0) == ["older", "old"]
+    assert client.dead_workers(10.0) == []
+
+
+def test_reap_returns_a_dead_workers_jobs_to_the_front_of_their_own_queues(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a dead worker holding one job of emails and one of reports, each queue with a
+    # job waiting behind
+    email, report = Job("send_email", {}, "emails"), Job("build_report", {}, "reports")
+    held_by(redis, prefix, DEAD, [email, report], last_beat=time.time() - 60)
+    waiting = {name: Job("h", {}, name) for name in ("emails", "reports")}
+    for job in waiting.values():
+        client.push(job.queue, job)
+
+    # When a reaper gives back the jobs of workers silent for 30 s
+    returned = client.reap(DEAD, time.time() - 30, max_recoveries=3)
+
+    # Then each job is first on its own queue, queued, with the recovery counted
+    assert returned == (2, 0)
+    assert redis.lrange(f"{prefix}emails", 0, -1) == [email.to_json(), waiting["emails"].to_json()]
+    assert redis.lrange(f"{prefix}reports", 0, -1) == [
+        report.to_json(),
+        waiting["reports"].to_json(),
+    ]
+    for state in client.states([email.id, report.id]):
+        assert state is not None
+        assert (state.state, state.recoveries, state.error) == ("queued", 1, "abandoned 1 times")
+        assert (state.attempts, state.worker, state.started_at) == (1, None, None)
+    # And the dead worker holds nothing and has left the registry
+    assert redis.llen(f"{prefix}processing:{DEAD}") == 0
+    assert redis.zscore(f"{prefix}workers", DEAD) is None
+
+
+def test_reap_keeps_the_order_of_a_dead_workers_jobs(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    first, second = Job("h", {"n": 1}, "default"), Job("h", {"n": 2}, "default")
+    held_by(redis, prefix, DEAD, [first, second], last_beat=time.time() - 60)
+
+    client.reap(DEAD, time.time() - 30, max_recoveries=3)
+
+    assert redis.lrange(f"{prefix}default", 0, -1) == [first.to_json(), second.to_json()]
+
+
+def test_reap_refuses_a_worker_whose_heartbeat_is_fresh(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a live worker holding a job (its reaper read a heartbeat just before it beat)
+    job = Job("h", {}, "default")
+    held_by(redis, prefix, "live", [job], last_beat=time.time())
+    before = redis.hgetall(f"{prefix}job:{job.id}")
+
+    # When a reaper tries to reap it
+    returned = client.reap("live", time.time() - 30, max_recoveries=3)
+
+    # Then it moves nothing: the job stays with its worker, which stays registered
+    assert returned == (0, 0)
+    assert redis.lrange(f"{prefix}processing:live", 0, -1) == [job.to_json()]
+    assert redis.llen(f"{prefix}default") == 0
+    assert redis.hgetall(f"{prefix}job:{job.id}") == before
+    assert redis.zscore(f"{prefix}workers", "live") is not None
+
+
+def test_reap_leaves_malformed_data_of_a_live_worker_alone(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    held_by(redis, prefix, "live", [], last_beat=time.time())
+    redis.rpush(f"{prefix}processing:live", "not json")
+
+    returned = client.reap("live", time.time() - 30, max_recoveries=3)
+
+    assert returned == (0, 0)
+    assert redis.lrange(f"{prefix}processing:live", 0, -1) == ["not json"]
+    assert redis.llen(f"{prefix}failed") == 0
+
+
+def test_a_job_abandoned_more_than_max_recoveries_times_goes_to_failed(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a job that crashes every worker that takes it, and at most 2 recoveries
+    job = Job("crash", {"order_id": 7}, "default")
+    held_by(redis, prefix, DEAD, [job], last_beat=0.0)
+    results = []
+    for _ in range(3):
+        # When its worker dies and a reaper gives the job back, then it is taken again
+        results.append(client.reap(DEAD, time.time() - 30, max_recoveries=2))
+        redis.lmove(f"{prefix}default", f"{prefix}processing:{DEAD}", "LEFT", "RIGHT")
+        redis.zadd(f"{prefix}workers", {DEAD: 0.0})
+
+    # Then it came back twice, and the third time went to the failed list for good
+    assert results == [(1, 0), (1, 0), (0, 1)]
+    assert redis.llen(f"{prefix}default") == 0
+    assert redis.llen(f"{prefix}processing:{DEAD}") == 0
+    (state,) = client.states([job.id])
+    assert state is not None
+    assert (state.state, state.error, state.recoveries) == ("failed", "abandoned 3 times", 3)
+    assert state.finished_at is not None
+    (entry,) = client.failed()
+    assert json.loads(entry) | {"failed_at": 0} == {
+        **json.loads(job.to_json()),
+        "error": "abandoned 3 times",
+        "failed_at": 0,
+    }
+
+
+def test_reap_moves_malformed_data_of_a_dead_worker_to_failed(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a dead worker holding data that is not a job, then a job
+    job = Job("h", {}, "default")
+    redis.rpush(f"{prefix}processing:{DEAD}", "not json")
+    held_by(redis, prefix, DEAD, [job], last_beat=0.0)
+
+    # When it is reaped
+    returned = client.reap(DEAD, time.time() - 30, max_recoveries=3)
+
+    # Then the data is in the failed list as it was, and the job is back on its queue
+    assert returned == (1, 1)  # one job back on its queue, the malformed data failed
+    (entry,) = [json.loads(raw) for raw in client.failed()]
+    assert entry["raw"] == "not json"
+    assert entry["error"].startswith("Malformed job: not JSON")
+    assert redis.lrange(f"{prefix}default", 0, -1) == [job.to_json()]
+    assert redis.llen(f"{prefix}processing:{DEAD}") == 0
+    assert redis.zscore(f"{prefix}workers", DEAD) is None
+
+
+def test_a_dead_worker_holding_nothing_just_leaves_the_registry(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    held_by(redis, prefix, DEAD, [], last_beat=0.0)
+
+    assert client.reap(DEAD, time.time() - 30, max_recoveries=3) == (0, 0)
+    assert redis.zscore(f"{prefix}workers", DEAD) is None
+
+
+def test_concurrent_reapers_return_each_job_exactly_once(
+    redis: redis_py.Redis, redis_url: str, prefix: str
+) -> None:
+    # Given a dead worker holding 100 jobs of two queues
+    jobs = [Job("h", {"n": n}, ("a", "b")[n % 2]) for n in range(100)]
+    held_by(redis, prefix, DEAD, jobs, last_beat=0.0)
+    start = threading.Barrier(4)
+
+    def reap(reaper_id: str) -> tuple[int, int]:
+        with connect(redis_url) as own_redis:
+            reaper = QueueClient(own_redis, prefix, reaper_id)
+            start.wait(timeout=5)
+            return reaper.reap(DEAD, time.time() - 30, max_recoveries=3)
+
+    # When four reapers, each with its own connection, reap it at once
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(reap, ["r1", "r2", "r3", "r4"]))
+
+    # Then every job is back on its queue once, its recovery counted once
+    assert sum(returned for returned, _ in results) == 100
+    on_queues = list_ids(redis, f"{prefix}a") + list_ids(redis, f"{prefix}b")
+    assert Counter(on_queues) == Counter(job.id for job in jobs)
+    states = QueueClient(redis, prefix).states([job.id for job in jobs])
+    assert {state.recoveries for state in states if state} == {1}
+    assert redis.llen(f"{prefix}processing:{DEAD}") == 0
+
+
+def failed_job(client: QueueClient, queue: str = "default") -> tuple[str, Job]:
+    """A job that failed for good on its first attempt: its failed entry, and the job in it."""
+    job = taken_job(client, queue)
+    failed = replace(job, attempts=1)
+    entry = failed_entry(failed, "RuntimeError: x", 2.0)
+    client.record([Fail(job.to_json(), job.id, entry, "RuntimeError: x", 1, "{}", 1.0, 2.0)])
+    return entry, failed
+
+
+def test_retry_failed_queues_the_jobs_again_with_attempts_reset(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    entry, job = failed_job(client, "emails")
+
+    assert client.retry_failed([(entry, job)]) == 1
+
+    assert client.failed() == []
+    (queued,) = list_jobs(redis, f"{prefix}emails")
+    assert (queued["id"], queued["attempts"]) == (job.id, 0)
+    (state,) = client.states([job.id])
+    assert state is not None
+    assert (state.state, state.attempts, state.error, state.finished_at) == (
+        "queued",
+        0,
+        None,
+        None,
+    )
+
+
+def test_retrying_a_failed_job_twice_queues_it_once(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    entry, job = failed_job(client)
+
+    assert client.retry_failed([(entry, job), (entry, job)]) == 1
+    assert redis.llen(f"{prefix}default") == 1
+
+
+def test_purge_failed_deletes_the_entries_and_their_state(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    entry, job = failed_job(client)
+    redis.rpush(f"{prefix}failed", '{"raw": "x"}')
+
+    assert client.purge_failed([(entry, job.id), ('{"raw": "x"}', None)]) == 2
+
+    assert client.failed() == []
+    assert redis.exists(f"{prefix}job:{job.id}") == 0
+    assert client.purge_failed([(entry, job.id)]) == 0

@@ -167,3 +167,83 @@ def test_missing_fields_read_as_empty() -> None:
 )
 def test_only_succeeded_and_failed_are_final(name: str, final: bool) -> None:
     assert JobState.from_hash("j", {"state": name}, now=0.0).is_final is final
+
+
+def record(outcome: str, error: str | None = None, worker: str = "w1") -> str:
+    """One attempt's record as the worker writes it into `attempt:<n>`."""
+    return json.dumps(
+        {
+            "worker": worker,
+            "started_at": 1.0,
+            "finished_at": 2.0,
+            "outcome": outcome,
+            "error": error,
+        }
+    )
+
+
+def test_history_lists_the_attempt_records_by_attempt_number() -> None:
+    # Given three attempts, stored in a hash (whose fields come in no particular order)
+    fields = {
+        "attempt:10": record("succeeded"),
+        "attempt:2": record("failed", "RuntimeError: again", worker="w2"),
+        "attempt:1": record("failed", "RuntimeError: first"),
+        "attempts": "10",
+    }
+
+    # When the state is read
+    history = JobState.from_hash("j", fields, now=0.0).history
+
+    # Then the records come oldest first (by number, not as strings), each with its number
+    assert [entry["attempt"] for entry in history] == [1, 2, 10]
+    assert history[0] == {
+        "attempt": 1,
+        "worker": "w1",
+        "started_at": 1.0,
+        "finished_at": 2.0,
+        "outcome": "failed",
+        "error": "RuntimeError: first",
+    }
+    assert [entry["worker"] for entry in history] == ["w1", "w2", "w1"]
+    assert [entry["outcome"] for entry in history] == ["failed", "failed", "succeeded"]
+
+
+def test_an_empty_attempt_record_is_left_out_of_the_history() -> None:
+    fields = {"attempt:1": "", "attempt:2": record("succeeded")}
+
+    assert [e["attempt"] for e in JobState.from_hash("j", fields, 0.0).history] == [2]
+
+
+def test_a_job_with_no_finished_attempt_has_no_history() -> None:
+    assert JobState.from_hash("j", {"state": "queued"}, now=0.0).history == ()
+
+
+def test_state_reads_the_worker_and_the_recoveries() -> None:
+    fields = {"state": "running", "worker": "host:42:ab12", "recoveries": "2"}
+
+    state = JobState.from_hash("j", fields, now=0.0)
+
+    assert (state.worker, state.recoveries) == ("host:42:ab12", 2)
+
+
+def test_a_job_never_taken_has_no_worker_and_no_recoveries() -> None:
+    state = JobState.from_hash("j", {"state": "queued", "worker": ""}, now=0.0)
+
+    assert (state.worker, state.recoveries) == (None, 0)
+
+
+def test_to_dict_carries_the_history_for_json() -> None:
+    fields = {"state": "succeeded", "attempt:1": record("succeeded")}
+
+    data = JobState.from_hash("j", fields, now=0.0).to_dict()
+
+    assert json.loads(json.dumps(data))["history"] == [
+        {
+            "attempt": 1,
+            "worker": "w1",
+            "started_at": 1.0,
+            "finished_at": 2.0,
+            "outcome": "succeeded",
+            "error": None,
+        }
+    ]

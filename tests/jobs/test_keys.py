@@ -13,6 +13,8 @@ LAYOUT = [
     "queue:failed",
     "queue:processing:<worker>",
     "queue:job:<id>",
+    "queue:workers",
+    "queue:reaper",
 ]
 
 
@@ -26,10 +28,24 @@ def test_default_layout_keeps_the_lessons_names() -> None:
     assert keys.job("0f" * 16) == "queue:job:" + "0f" * 16
 
 
+def test_the_worker_registry_and_the_reaper_lock_have_their_own_keys() -> None:
+    keys = Keys()
+
+    assert (keys.workers, keys.reaper) == ("queue:workers", "queue:reaper")
+
+
 def test_every_key_starts_with_the_prefix() -> None:
     keys = Keys("test:1:queue:")
 
-    names = [keys.queue("emails"), keys.delayed, keys.failed, keys.processing("w"), keys.job("j")]
+    names = [
+        keys.queue("emails"),
+        keys.delayed,
+        keys.failed,
+        keys.processing("w"),
+        keys.job("j"),
+        keys.workers,
+        keys.reaper,
+    ]
 
     assert names == [
         "test:1:queue:emails",
@@ -37,6 +53,8 @@ def test_every_key_starts_with_the_prefix() -> None:
         "test:1:queue:failed",
         "test:1:queue:processing:w",
         "test:1:queue:job:j",
+        "test:1:queue:workers",
+        "test:1:queue:reaper",
     ]
 
 
@@ -52,10 +70,18 @@ def test_ordinary_queue_names_are_accepted(name: str) -> None:
     assert Keys().queue(name) == "queue:" + name
 
 
-@pytest.mark.parametrize("name", ["delayed", "failed", "processing", "job"])
+@pytest.mark.parametrize("name", ["delayed", "failed", "processing", "job", "workers", "reaper"])
 def test_names_of_the_queues_own_keys_are_reserved(name: str) -> None:
     with pytest.raises(ValueError, match=f"Invalid queue name '{name}': it is reserved"):
         Keys().queue(name)
+
+
+def test_the_reserved_names_are_exactly_the_queues_own_keys() -> None:
+    keys = Keys("")
+    own = {keys.delayed, keys.failed, keys.workers, keys.reaper}
+    own |= {keys.processing("w").partition(":")[0], keys.job("j").partition(":")[0]}
+
+    assert own == jobs.keys.RESERVED_QUEUE_NAMES
 
 
 @pytest.mark.parametrize("name", ["", "two words", "a:b", "x" * 65, "emails\n", "café", "*"])

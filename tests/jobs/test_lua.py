@@ -135,3 +135,46 @@ def test_migrate_delayed_moves_at_most_argv_2_jobs(redis: redis_py.Redis, prefix
     # Then it moves 10
     assert moved == 10
     assert redis.llen(queue) == 10
+
+
+def test_reap_returns_a_dead_workers_job_and_refuses_a_live_one(
+    redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a worker holding a job, run as a learner would with redis-cli --eval
+    workers, processing = f"{prefix}workers", f"{prefix}processing:w1"
+    job = Job("h", {}, "default")
+    redis.rpush(processing, job.to_json())
+    reap = (LUA / "reap.lua").read_text(encoding="utf-8")
+    keys = [workers, processing, f"{prefix}failed", f"{prefix}default", f"{prefix}job:{job.id}"]
+
+    def run_reap() -> object:
+        now = time.time()
+        args = ["w1", repr(now - 30), 3, repr(now), job.to_json(), "{}"]
+        return redis.eval(reap, len(keys), *keys, *args)
+
+    # When it beat a moment ago, the script refuses (false reads as None)
+    redis.zadd(workers, {"w1": time.time()})
+    assert run_reap() is None
+    assert redis.llen(processing) == 1
+
+    # When it has been silent for a minute, the job goes back to its queue
+    redis.zadd(workers, {"w1": time.time() - 60})
+    assert run_reap() == [1, 0]
+    assert redis.lrange(f"{prefix}default", 0, -1) == [job.to_json()]
+    assert redis.zscore(workers, "w1") is None
+
+
+def test_retry_failed_queues_a_failed_entry_once(redis: redis_py.Redis, prefix: str) -> None:
+    failed, queue = f"{prefix}failed", f"{prefix}default"
+    job = Job("h", {}, "default")
+    entry = '{"entry": 1}'
+    redis.rpush(failed, entry)
+    script = (LUA / "retry_failed.lua").read_text(encoding="utf-8")
+    keys = [failed, queue, f"{prefix}job:{job.id}"]
+
+    first = redis.eval(script, 3, *keys, entry, job.to_json(), repr(time.time()))
+    second = redis.eval(script, 3, *keys, entry, job.to_json(), repr(time.time()))
+
+    assert (first, second) == (1, 0)
+    assert redis.lrange(queue, 0, -1) == [job.to_json()]
+    assert redis.llen(failed) == 0

@@ -7,14 +7,15 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import redis as redis_py
 
-from jobs import JobQueue, connect
-from tests.jobs.support import WaitFor, list_ids, list_jobs
+from jobs import JobNotFound, JobQueue, Worker, connect
+from tests.jobs.support import Failing, Recorder, WaitFor, list_ids, list_jobs
 
 
 def due_at(job_queue: JobQueue, job_id: str) -> float:
@@ -224,3 +225,158 @@ def test_failed_returns_the_parsed_entries_oldest_first(
 
     assert job_queue.failed() == entries
     assert job_queue.failed(1, 1) == entries[1:]
+
+
+# The failed list: inspect, retry, delete and purge.
+
+
+@pytest.fixture
+def fail_jobs(make_worker: Callable[..., Worker], job_queue: JobQueue) -> Callable[..., list[str]]:
+    """fail_jobs(handler, count, queue="default"): dispatch jobs that fail at once; their ids."""
+
+    def fail(handler: str, count: int = 1, queue: str = "default") -> list[str]:
+        ids = [job_queue.dispatch(queue, handler, {"n": n}) for n in range(count)]
+        make_worker({handler: Failing(f"{handler} broke")}, max_attempts=1).run(queue, burst=True)
+        return ids
+
+    return fail
+
+
+FailJobs = Callable[..., list[str]]
+
+
+def test_failed_job_returns_one_jobs_entry(job_queue: JobQueue, fail_jobs: FailJobs) -> None:
+    (job_id,) = fail_jobs("pay")
+
+    entry = job_queue.failed_job(job_id)
+
+    assert (entry["id"], entry["handler"], entry["payload"]) == (job_id, "pay", {"n": 0})
+    assert (entry["attempts"], entry["error"]) == (1, "RuntimeError: pay broke")
+    assert isinstance(entry["failed_at"], float)
+
+
+def test_retry_failed_queues_the_job_again_on_its_own_queue_as_new(
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a job of the emails queue that failed, and another that is waiting there
+    (job_id,) = fail_jobs("send_email", queue="emails")
+    waiting = job_queue.dispatch("emails", "send_email", {})
+
+    # When it is retried
+    job_queue.retry_failed(job_id)
+
+    # Then it is at the end of its queue with its attempts reset and its error cleared
+    assert job_queue.failed() == []
+    assert list_ids(redis, f"{prefix}emails") == [waiting, job_id]
+    assert list_jobs(redis, f"{prefix}emails")[1]["attempts"] == 0
+    (state,) = job_queue.states([job_id])
+    assert state is not None
+    assert (state.state, state.attempts, state.error) == ("queued", 0, None)
+    assert (state.started_at, state.finished_at, state.worker) == (None, None, None)
+
+
+def test_a_retried_job_runs_again_with_all_its_attempts(
+    job_queue: JobQueue, fail_jobs: FailJobs, make_worker: Callable[..., Worker]
+) -> None:
+    (job_id,) = fail_jobs("pay")
+    job_queue.retry_failed(job_id)
+    handler = Recorder()
+
+    make_worker({"pay": handler}).run(burst=True)
+
+    assert handler.payloads == [{"n": 0}]
+    (state,) = job_queue.states([job_id])
+    assert state is not None and (state.state, state.attempts) == ("succeeded", 1)
+
+
+def test_retry_all_failed_retries_only_the_given_handlers_jobs(
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given failed jobs of two handlers
+    pay = fail_jobs("pay", 2)
+    mail = fail_jobs("send_email", 1)
+
+    # When the pay jobs are retried
+    retried = job_queue.retry_all_failed(handler="pay")
+
+    # Then only they are queued again; the other stays failed
+    assert retried == 2
+    assert list_ids(redis, f"{prefix}default") == pay
+    assert [entry["id"] for entry in job_queue.failed()] == mail
+
+
+def test_retry_all_failed_without_a_handler_retries_every_job(
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+) -> None:
+    ids = fail_jobs("pay", 2) + fail_jobs("send_email", 1)
+
+    assert job_queue.retry_all_failed() == 3
+    assert list_ids(redis, f"{prefix}default") == ids
+    assert job_queue.failed() == []
+
+
+def test_malformed_entries_are_never_retried_but_are_purged(
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a poison message in the failed list beside a failed job
+    redis.rpush(f"{prefix}default", "not json")
+    (job_id,) = fail_jobs("pay")
+
+    # When every failed job is retried
+    retried = job_queue.retry_all_failed()
+
+    # Then the job is queued again but the raw data stays failed
+    assert retried == 1
+    assert list_ids(redis, f"{prefix}default") == [job_id]
+    (entry,) = job_queue.failed()
+    assert entry["raw"] == "not json"
+    # And a handler's purge leaves it; a purge of everything removes it
+    assert job_queue.purge_failed(handler="pay") == 0
+    assert job_queue.purge_failed() == 1
+    assert job_queue.failed() == []
+
+
+def test_delete_failed_drops_the_entry_and_the_jobs_state(
+    job_queue: JobQueue, fail_jobs: FailJobs
+) -> None:
+    first, second = fail_jobs("pay", 2)
+
+    job_queue.delete_failed(first)
+
+    assert [entry["id"] for entry in job_queue.failed()] == [second]
+    assert job_queue.states([first, second])[0] is None
+
+
+def test_purge_failed_drops_only_the_given_handlers_jobs(
+    job_queue: JobQueue, fail_jobs: FailJobs
+) -> None:
+    pay = fail_jobs("pay", 2)
+    (mail,) = fail_jobs("send_email", 1)
+
+    assert job_queue.purge_failed(handler="pay") == 2
+
+    assert [entry["id"] for entry in job_queue.failed()] == [mail]
+    assert job_queue.states([*pay, mail])[:2] == [None, None]
+
+
+@pytest.mark.parametrize("action", ["failed_job", "retry_failed", "delete_failed"])
+def test_an_unknown_id_raises_job_not_found_naming_it(
+    job_queue: JobQueue, fail_jobs: FailJobs, action: str
+) -> None:
+    fail_jobs("pay")
+    queued = job_queue.dispatch("default", "pay", {})  # known, but not failed
+
+    for job_id in ("0" * 32, queued):
+        with pytest.raises(JobNotFound, match=f"^No failed job with id {job_id}$"):
+            getattr(job_queue, action)(job_id)
+
+    assert len(job_queue.failed()) == 1
+
+
+def test_job_not_found_is_a_lookup_error() -> None:
+    assert issubclass(JobNotFound, LookupError)
+
+
+def test_nothing_to_retry_or_purge_returns_zero(job_queue: JobQueue) -> None:
+    assert job_queue.retry_all_failed() == 0
+    assert job_queue.purge_failed() == 0

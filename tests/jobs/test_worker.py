@@ -9,14 +9,14 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import redis as redis_py
 
-from jobs import JobQueue, JobState, Worker
+from jobs import JobQueue, JobState, QueueClient, RetryPolicy, Worker, connect
 from tests.jobs.support import Failing, Recorder, WaitFor, list_ids
 
 MakeWorker = Callable[..., Worker]
@@ -445,3 +445,445 @@ def test_max_attempts_below_one_is_refused(redis: redis_py.Redis) -> None:
 def test_run_refuses_bad_queues(make_worker: MakeWorker, queue: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_worker({}).run(queue, burst=True)
+
+
+# Attempt history, per-handler policies, abandoned jobs.
+
+
+def make_due(redis: redis_py.Redis, prefix: str) -> None:
+    """Make every delayed job due now, rather than wait for its backoff."""
+    delayed = f"{prefix}delayed"
+    for raw in redis.zrange(delayed, 0, -1):
+        redis.zadd(delayed, {raw: 0}, xx=True)
+
+
+class Flaky(Recorder):
+    """A handler that fails its first `failures` calls, then succeeds."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        super().handle(payload)
+        if len(self.payloads) <= self.failures:
+            raise RuntimeError(f"try {len(self.payloads)}")
+
+
+def test_each_attempt_is_recorded_in_the_jobs_history(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a job that fails twice, then succeeds
+    job_id = job_queue.dispatch("default", "pay", {})
+    worker = make_worker({"pay": Flaky(failures=2)}, worker_id="w1", max_attempts=3)
+
+    # When a worker runs each of its attempts
+    for _ in range(3):
+        worker.run(burst=True)
+        make_due(redis, prefix)
+
+    # Then the job succeeded on its third attempt, and each attempt has its record
+    state = state_of(job_queue, job_id)
+    assert (state.state, state.attempts) == ("succeeded", 3)
+    assert [(r["attempt"], r["outcome"], r["error"], r["worker"]) for r in state.history] == [
+        (1, "failed", "RuntimeError: try 1", "w1"),
+        (2, "failed", "RuntimeError: try 2", "w1"),
+        (3, "succeeded", None, "w1"),
+    ]
+    times = [t for r in state.history for t in (r["started_at"], r["finished_at"])]
+    assert times == sorted(times)  # each attempt started after the one before it ended
+    assert state.history[-1]["finished_at"] == state.finished_at
+
+
+class Declining(Recorder):
+    """A handler whose ValueError (a declined card, say) retrying cannot help."""
+
+    give_up_on = (ValueError,)
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        super().handle(payload)
+        raise self.error
+
+
+def test_an_error_the_handler_gives_up_on_fails_the_job_at_once(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    job_id = job_queue.dispatch("default", "pay", {})
+    handler = Declining(ValueError("card declined"))
+
+    counts = make_worker({"pay": handler}, max_attempts=3).run(burst=True)
+
+    assert counts == {**NO_COUNTS, "failed": 1}
+    assert len(handler.payloads) == 1
+    state = state_of(job_queue, job_id)
+    assert (state.state, state.attempts, state.error) == ("failed", 1, "ValueError: card declined")
+    assert redis.zcard(f"{prefix}delayed") == 0
+    assert [entry["id"] for entry in job_queue.failed()] == [job_id]
+
+
+def test_an_error_the_handler_does_not_give_up_on_is_retried(
+    make_worker: MakeWorker, job_queue: JobQueue
+) -> None:
+    job_id = job_queue.dispatch("default", "pay", {})
+
+    counts = make_worker({"pay": Declining(RuntimeError("timeout"))}).run(burst=True)
+
+    assert counts == {**NO_COUNTS, "retried": 1}
+    assert state_of(job_queue, job_id).state == "retrying"
+
+
+class WithPolicy(Failing):
+    """A failing handler with a retry policy of its own."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        super().__init__("declined")
+        self.retry_policy = policy
+
+
+def test_a_handlers_own_retry_policy_overrides_the_workers(
+    make_worker: MakeWorker, job_queue: JobQueue
+) -> None:
+    # Given a worker allowing 5 attempts, and a handler allowing 1
+    job_id = job_queue.dispatch("default", "pay", {})
+    handler = WithPolicy(RetryPolicy(max_attempts=1))
+
+    # When its job fails
+    counts = make_worker({"pay": handler}, max_attempts=5).run(burst=True)
+
+    # Then it fails for good after the one attempt
+    assert counts == {**NO_COUNTS, "failed": 1}
+    assert (state_of(job_queue, job_id).state, len(handler.payloads)) == ("failed", 1)
+
+
+def test_a_handlers_own_backoff_sets_the_retry_delay(
+    make_worker: MakeWorker, job_queue: JobQueue
+) -> None:
+    job_id = job_queue.dispatch("default", "pay", {})
+    policy = RetryPolicy(max_attempts=2, base_seconds=100.0, jitter=0.0)
+
+    make_worker({"pay": WithPolicy(policy)}, max_attempts=1).run(burst=True)
+
+    state = state_of(job_queue, job_id)
+    assert state.state == "retrying"
+    assert state.due_at is not None and state.finished_at is not None
+    assert state.due_at - state.finished_at == pytest.approx(200.0)
+
+
+def test_a_job_taken_more_often_than_its_policy_allows_fails_as_abandoned(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a job whose 3 attempts were all taken and never finished (each killed its worker)
+    job_id = job_queue.dispatch("default", "crash", {})
+    redis.hset(f"{prefix}job:{job_id}", "attempts", 3)
+    handler = Recorder()
+
+    # When a worker allowing 3 attempts takes it a fourth time
+    counts = make_worker({"crash": handler}, max_attempts=3).run(burst=True)
+
+    # Then it fails for good without its handler running
+    assert handler.payloads == []
+    assert counts == {**NO_COUNTS, "failed": 1}
+    state = state_of(job_queue, job_id)
+    assert (state.state, state.attempts) == ("failed", 4)
+    assert state.error == "abandoned: attempt 3 never finished"
+    assert [(r["attempt"], r["outcome"]) for r in state.history] == [(4, "failed")]
+    (entry,) = job_queue.failed()
+    assert (entry["id"], entry["error"]) == (job_id, "abandoned: attempt 3 never finished")
+
+
+# Time limits and shutdown: these run the worker in the test's (main) thread, where the
+# worker handles signals, as it does in its own process.
+
+
+class Stubborn(Recorder):
+    """A CPU-bound handler that runs until an event no one sets (10 s at most), after then()."""
+
+    def __init__(self, then: Callable[[dict[str, Any]], None] | None = None) -> None:
+        super().__init__(then)
+        self.never = threading.Event()
+        self.finished = False
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        super().handle(payload)
+        guard = time.monotonic() + 10.0
+        while not self.never.is_set() and time.monotonic() < guard:
+            pass  # busy work: only a signal can interrupt it
+        self.finished = True
+
+
+class Working(Recorder):
+    """A CPU-bound handler that works for `seconds`, after then()."""
+
+    def __init__(self, seconds: float, then: Callable[[dict[str, Any]], None]) -> None:
+        super().__init__(then)
+        self.seconds = seconds
+        self.finished = False
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        super().handle(payload)
+        deadline = time.monotonic() + self.seconds
+        while time.monotonic() < deadline:
+            pass  # the job's slow work
+        self.finished = True
+
+
+@pytest.fixture
+def our_signal_handlers() -> Iterator[list[int]]:
+    """Handlers of the test's own for SIGTERM and SIGINT (so a worker that installs none
+    fails the test rather than killing the run); yields the signals they received."""
+    received: list[int] = []
+
+    def ours(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, ours) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def terminate(times: int = 1, signum: int = signal.SIGTERM) -> Callable[[dict[str, Any]], None]:
+    """A handler step that sends this process signum, times times."""
+
+    def send(payload: dict[str, Any]) -> None:
+        for _ in range(times):
+            os.kill(os.getpid(), signum)
+
+    return send
+
+
+def test_a_job_past_its_time_limit_is_stopped_and_retried(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a job that would run 10 s, and a quick one behind it
+    slow = job_queue.dispatch("default", "slow", {})
+    quick = job_queue.dispatch("default", "quick", {})
+    stubborn = Stubborn()
+    worker = make_worker({"slow": stubborn, "quick": Recorder()}, job_timeout=0.2)
+
+    # When a worker with a 0.2 s limit per job runs them
+    counts = worker.run(burst=True)
+
+    # Then the slow job was stopped, its attempt failed and is to be retried; the quick ran
+    assert not stubborn.finished
+    assert counts == {**NO_COUNTS, "processed": 1, "retried": 1}
+    state = state_of(job_queue, slow)
+    assert (state.state, state.attempts, state.error) == ("retrying", 1, "timed out after 0.2 s")
+    assert [(r["outcome"], r["error"]) for r in state.history] == [
+        ("failed", "timed out after 0.2 s")
+    ]
+    assert redis.zcard(f"{prefix}delayed") == 1
+    assert state_of(job_queue, quick).state == "succeeded"
+
+
+class StubbornWithItsOwnLimit(Stubborn):
+    timeout_seconds = 0.1
+
+
+def test_a_handlers_own_time_limit_overrides_the_workers(
+    make_worker: MakeWorker, job_queue: JobQueue
+) -> None:
+    job_id = job_queue.dispatch("default", "slow", {})
+    stubborn = StubbornWithItsOwnLimit()
+
+    make_worker({"slow": stubborn}, job_timeout=30.0).run(burst=True)
+
+    assert not stubborn.finished
+    assert state_of(job_queue, job_id).error == "timed out after 0.1 s"
+
+
+def test_a_worker_off_the_main_thread_cannot_enforce_a_time_limit(
+    make_worker: MakeWorker, start_worker: StartWorker, job_queue: JobQueue, wait_for: WaitFor
+) -> None:
+    # Signals reach only the main thread: the documented limit of a worker run in a thread.
+    job_id = job_queue.dispatch("default", "slow", {})
+    working = Working(0.3, lambda _: None)
+
+    start_worker(make_worker({"slow": working}, job_timeout=0.05))
+    wait_for(lambda: state_of(job_queue, job_id).is_final)
+
+    assert working.finished
+    assert state_of(job_queue, job_id).state == "succeeded"
+
+
+def test_sigterm_lets_the_running_job_finish_within_the_shutdown_timeout(
+    make_worker: MakeWorker, job_queue: JobQueue, our_signal_handlers: list[int]
+) -> None:
+    # Given a job that gets SIGTERM, then works 1 s, and a job behind it
+    ids = [job_queue.dispatch("default", "work", {}) for _ in range(2)]
+    working = Working(1.0, terminate())
+
+    # When a worker allowing 5 s to finish runs
+    counts = make_worker({"work": working}, shutdown_timeout=5.0).run(burst=True)
+
+    # Then the job finished and was acknowledged, and the next was not taken
+    assert working.finished
+    assert our_signal_handlers == []
+    assert counts == {**NO_COUNTS, "processed": 1}
+    assert [s.state for s in states_of(job_queue, ids)] == ["succeeded", "queued"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_job_still_running_at_the_shutdown_timeout_goes_back_to_the_front(
+    make_worker: MakeWorker,
+    job_queue: JobQueue,
+    redis: redis_py.Redis,
+    prefix: str,
+    our_signal_handlers: list[int],
+    signum: int,
+) -> None:
+    # Given a job that gets the signal, then would work 10 s, and a job behind it
+    ids = [job_queue.dispatch("default", "work", {}) for _ in range(2)]
+    stubborn = Stubborn(terminate(signum=signum))
+    worker = make_worker({"work": stubborn}, shutdown_timeout=0.1)
+
+    # When a worker allowing 0.1 s to finish runs
+    counts = worker.run(burst=True)
+
+    # Then the job was stopped and is first on its queue again, its attempt given back
+    assert not stubborn.finished
+    assert counts == NO_COUNTS
+    assert list_ids(redis, f"{prefix}default") == ids
+    assert [(s.state, s.attempts) for s in states_of(job_queue, ids)] == [("queued", 0)] * 2
+    assert redis.llen(processing(prefix, worker)) == 0
+
+
+def test_a_second_sigterm_stops_the_running_job_at_once(
+    make_worker: MakeWorker,
+    job_queue: JobQueue,
+    redis: redis_py.Redis,
+    prefix: str,
+    our_signal_handlers: list[int],
+) -> None:
+    # Given a job that gets SIGTERM twice, then would work 10 s
+    job_id = job_queue.dispatch("default", "work", {})
+    stubborn = Stubborn(terminate(times=2))
+
+    # When a worker allowing 30 s to finish runs
+    counts = make_worker({"work": stubborn}, shutdown_timeout=30.0).run(burst=True)
+
+    # Then the second signal stopped the job (well before 10 s), which is queued again
+    assert not stubborn.finished
+    assert counts == NO_COUNTS
+    assert list_ids(redis, f"{prefix}default") == [job_id]
+    state = state_of(job_queue, job_id)
+    assert (state.state, state.attempts) == ("queued", 0)
+
+
+def test_run_gives_back_the_signal_handlers_it_found(
+    make_worker: MakeWorker, job_queue: JobQueue, our_signal_handlers: list[int]
+) -> None:
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)}
+    job_queue.dispatch("default", "work", {})
+    seen: dict[int, object] = {}
+    worker = make_worker(
+        {"work": Recorder(lambda _: seen.update({sig: signal.getsignal(sig) for sig in before}))},
+        job_timeout=5.0,
+    )
+
+    worker.run(burst=True)
+
+    assert all(seen[sig] is not before[sig] for sig in before)  # the worker's, while it ran
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_run_gives_back_the_signal_handlers_when_redis_is_unreachable(
+    our_signal_handlers: list[int],
+) -> None:
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)}
+    unreachable = connect("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    worker = Worker(unreachable, {})
+    try:
+        with pytest.raises(redis_py.ConnectionError):
+            worker.run(burst=True)
+        assert {sig: signal.getsignal(sig) for sig in before} == before
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        unreachable.close()
+
+
+def test_a_jitter_outside_zero_to_one_is_refused_when_the_worker_is_built(
+    redis: redis_py.Redis,
+) -> None:
+    with pytest.raises(ValueError, match="jitter must be between 0 and 1"):
+        Worker(redis, {}, retry_jitter=1.5)
+
+
+# Registry, heartbeat, recovery of the worker's own jobs.
+
+
+def test_the_heartbeat_keeps_a_busy_workers_score_fresh(
+    make_worker: MakeWorker,
+    job_queue: JobQueue,
+    redis: redis_py.Redis,
+    prefix: str,
+    wait_for: WaitFor,
+) -> None:
+    # Given a job slower than twice the recovery timeout of 0.3 s, and another reaper
+    job_id = job_queue.dispatch("default", "slow", {})
+    scores: list[float] = []
+    reaped: list[tuple[int, int]] = []
+    reaper = QueueClient(redis, prefix, "reaper")
+
+    def score() -> float:
+        return redis.zscore(f"{prefix}workers", "busy") or 0.0
+
+    def slow(payload: dict[str, Any]) -> None:
+        started = time.monotonic()
+        for _ in range(3):
+            scores.append(score())
+            wait_for(lambda: score() > scores[-1])
+        wait_for(lambda: time.monotonic() - started > 2 * 0.3)  # the job's slow work
+        reaped.append(reaper.reap("busy", time.time() - 0.3, max_recoveries=3))
+
+    worker = make_worker({"slow": Recorder(slow)}, worker_id="busy", recovery_timeout=0.3)
+
+    # When the worker runs it
+    worker.run(burst=True)
+
+    # Then its score rose while the handler ran, and the reaper could not take the job
+    assert scores == sorted(scores) and len(set(scores)) == 3
+    assert reaped == [(0, 0)]
+    state = state_of(job_queue, job_id)
+    assert (state.state, state.recoveries) == ("succeeded", 0)
+
+
+def test_a_worker_is_registered_while_it_runs_and_leaves_when_it_returns(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    registered: list[float | None] = []
+    job_queue.dispatch("default", "check", {})
+    check = Recorder(lambda _: registered.append(redis.zscore(f"{prefix}workers", "w1")))
+
+    make_worker({"check": check}, worker_id="w1").run(burst=True)
+
+    assert len(registered) == 1 and registered[0] is not None
+    assert redis.zcard(f"{prefix}workers") == 0
+
+
+def test_after_losing_redis_a_worker_gives_back_jobs_it_never_saw_and_runs_them(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a job moved into a worker's list by a fetch whose answer was lost
+    job_id = job_queue.dispatch("default", "send_email", {"order_id": 7})
+    handler = Recorder()
+    worker = make_worker({"send_email": handler})
+    redis.lmove(f"{prefix}default", processing(prefix, worker), "LEFT", "RIGHT")
+    worker._lost_redis = True
+
+    # When the worker goes on
+    counts = worker.run(burst=True)
+
+    # Then it gave the job back to its queue, took it again and ran it once
+    assert handler.payloads == [{"order_id": 7}]
+    assert counts == {**NO_COUNTS, "processed": 1}
+    state = state_of(job_queue, job_id)
+    assert (state.state, state.attempts, state.recoveries) == ("succeeded", 1, 1)
+    assert redis.llen(processing(prefix, worker)) == 0
