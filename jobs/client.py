@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from typing import Any
 
@@ -86,14 +86,24 @@ class QueueClient:
 
         Return False, and change nothing, if a job with its id was pushed before.
         """
-        now = time.time()
-        due_at = now + delay_seconds if delay_seconds > 0 else 0.0
-        destination = self.keys.delayed if due_at else self.keys.queue(queue)
+        if queue != job.queue:
+            raise ValueError(f"job {job.id} belongs to queue {job.queue!r}, not {queue!r}")
+        if delay_seconds > 0:
+            due_at, destination = repr(time.time() + delay_seconds), self.keys.delayed
+        else:
+            due_at, destination = "0", self.keys.queue(queue)
         pushed = self._scripts["push"](
-            keys=[destination, self.keys.job(job.id)],
-            args=[job.to_json(), repr(due_at), repr(now), job.handler, queue, job.attempts],
+            keys=[destination, self.keys.job(job.id)], args=[job.to_json(), due_at]
         )
         return bool(pushed)
+
+    def push_many(self, queue: str, jobs: Sequence[Job]) -> int:
+        """Queue many new jobs on one queue in one round trip; return how many were new."""
+        if not jobs:
+            return 0
+        keys = [self.keys.queue(queue), *(self.keys.job(job.id) for job in jobs)]
+        args = [job.to_json() for job in jobs]
+        return int(self._scripts["push_many"](keys=keys, args=args))
 
     def pop(self, queue: str, timeout: float) -> Taken | None:
         """Wait up to timeout seconds for one job and move it into this worker's list."""
@@ -275,7 +285,8 @@ class QueueClient:
 
 
 _SCRIPTS = (
-    "push", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue", "reap",
+    "push", "push_many", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue",
+    "reap",
     "retry_failed",
 )
 
@@ -286,7 +297,7 @@ def _lua(name: str) -> str:
 
 def failed_entry(job: Job, error: str, failed_at: float) -> str:
     """The failed list's entry for a job: its JSON plus error and failed_at, as in the lesson."""
-    return json.dumps({**asdict(job), "error": error, "failed_at": failed_at})
+    return json.dumps({**job.to_dict(), "error": error, "failed_at": failed_at})
 
 
 def malformed_entry(taken: Taken, failed_at: float) -> tuple[str, str]:

@@ -30,9 +30,16 @@ class Job:
     attempts: int = 0
     created_at: float = field(default_factory=time.time)
 
+    def to_dict(self) -> dict[str, Any]:
+        # Not dataclasses.asdict: it deep-copies the payload, a third of dispatch's time.
+        return {
+            "handler": self.handler, "payload": self.payload, "queue": self.queue,
+            "id": self.id, "attempts": self.attempts, "created_at": self.created_at,
+        }
+
     def to_json(self) -> str:
         """Serialise for Redis; the exact string is the job's identity in the lists."""
-        return json.dumps(asdict(self), separators=(",", ":"))
+        return json.dumps(self.to_dict(), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> Job:

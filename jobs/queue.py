@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from redis import Redis
@@ -53,6 +53,19 @@ class JobQueue:
             job = Job(handler=handler, payload=payload, queue=queue, id=check_job_id(job_id))
         self.client.push(queue, job, delay_seconds=delay)
         return job.id
+
+    def dispatch_many(
+        self, queue: str, handler: str, payloads: Iterable[dict[str, Any]], chunk: int = 1000
+    ) -> list[str]:
+        """Queue handler(payload) for each payload on queue, chunk jobs per round trip.
+
+        The bulk path for imports and backfills; return the new jobs' ids, in order.
+        """
+        check_queue_name(queue)
+        jobs = [Job(handler=handler, payload=dict(payload), queue=queue) for payload in payloads]
+        for start in range(0, len(jobs), chunk):
+            self.client.push_many(queue, jobs[start : start + chunk])
+        return [job.id for job in jobs]
 
     def migrate_delayed(self, queues: Sequence[str]) -> int:
         """Move due delayed jobs of these queues onto them; return how many moved."""

@@ -7,25 +7,25 @@
 --
 -- KEYS[1]  destination: the queue list `queue:<name>`, or the delayed zset `queue:delayed`
 -- KEYS[2]  the job's state hash `queue:job:<id>`
--- ARGV[1]  job JSON
+-- ARGV[1]  job JSON; its handler, queue, attempts and created_at are copied into the hash
 -- ARGV[2]  due time, unix seconds; "0" pushes onto the queue list now
--- ARGV[3]  now, unix seconds (the enqueue time)
--- ARGV[4]  handler name, ARGV[5] queue name (copied into the hash for readers)
--- ARGV[6]  attempts already made (0 for a new job)
 -- Returns  1 if pushed, 0 if a job with this id exists (its state hash does)
 local destination, job_hash = KEYS[1], KEYS[2]
-local job, due_at, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local handler, queue, attempts = ARGV[4], ARGV[5], ARGV[6]
+local job, due_at = ARGV[1], ARGV[2]
 
 if redis.call('EXISTS', job_hash) == 1 then
   return 0
 end
-if due_at > 0 then
+-- Reading the fields here rather than sending them again keeps dispatch's request small.
+local fields = cjson.decode(job)
+local state = 'queued'
+if tonumber(due_at) > 0 then
   redis.call('ZADD', destination, due_at, job)
-  redis.call('HSET', job_hash, 'state', 'delayed', 'due_at', ARGV[2])
+  redis.call('HSET', job_hash, 'due_at', due_at)
+  state = 'delayed'
 else
   redis.call('RPUSH', destination, job)
-  redis.call('HSET', job_hash, 'state', 'queued')
 end
-redis.call('HSET', job_hash, 'handler', handler, 'queue', queue, 'enqueued_at', now, 'attempts', attempts)
+redis.call('HSET', job_hash, 'state', state, 'handler', fields.handler, 'queue', fields.queue,
+  'enqueued_at', string.format('%.6f', fields.created_at), 'attempts', fields.attempts)
 return 1

@@ -53,13 +53,14 @@ def test_push_puts_the_job_json_on_its_queue(
 def test_push_records_the_state_hash(
     client: QueueClient, redis: redis_py.Redis, prefix: str
 ) -> None:
-    job = Job("send_email", {"order_id": 7}, "emails")
     before = time.time()
+    job = Job("send_email", {"order_id": 7}, "emails")
 
     client.push("emails", job)
 
     fields = redis.hgetall(f"{prefix}job:{job.id}")
-    assert before <= float(fields.pop("enqueued_at")) <= time.time()
+    # enqueued_at is the job's created_at, to the microsecond
+    assert before - 1e-6 <= float(fields.pop("enqueued_at")) <= time.time()
     assert fields == {
         "state": "queued",
         "attempts": "0",
@@ -621,3 +622,20 @@ def test_purge_failed_deletes_the_entries_and_their_state(
     assert client.failed() == []
     assert redis.exists(f"{prefix}job:{job.id}") == 0
     assert client.purge_failed([(entry, job.id)]) == 0
+
+
+def test_push_refuses_a_job_of_another_queue(client: QueueClient) -> None:
+    with pytest.raises(ValueError, match="belongs to queue 'emails'"):
+        client.push("default", Job("h", {}, "emails"))
+
+
+def test_push_many_skips_jobs_pushed_before(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    old, new = Job("h", {}, "default"), Job("h", {}, "default")
+    client.push("default", old)
+
+    pushed = client.push_many("default", [old, new])
+
+    assert pushed == 1
+    assert redis.lrange(f"{prefix}default", 0, -1) == [old.to_json(), new.to_json()]

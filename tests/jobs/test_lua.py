@@ -64,6 +64,7 @@ def test_there_is_one_script_per_atomic_operation() -> None:
         "migrate_delayed",
         "pop",
         "push",
+        "push_many",
         "reap",
         "requeue",
         "retry",

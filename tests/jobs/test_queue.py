@@ -380,3 +380,36 @@ def test_job_not_found_is_a_lookup_error() -> None:
 def test_nothing_to_retry_or_purge_returns_zero(job_queue: JobQueue) -> None:
     assert job_queue.retry_all_failed() == 0
     assert job_queue.purge_failed() == 0
+
+
+def test_dispatch_many_queues_every_job_in_order_with_its_state(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given 2,500 payloads, more than one chunk
+    payloads = [{"n": n} for n in range(2500)]
+
+    # When they are dispatched in bulk
+    ids = job_queue.dispatch_many("emails", "send_email", payloads, chunk=1000)
+
+    # Then each is on the queue, in order, with a queued state hash
+    assert list_ids(redis, f"{prefix}emails") == ids
+    assert len(set(ids)) == 2500
+    states = job_queue.states([ids[0], ids[-1]])
+    assert [(s.state, s.handler, s.queue) for s in states if s] == [
+        ("queued", "send_email", "emails")
+    ] * 2
+
+
+def test_dispatch_with_a_job_id_of_ones_own_queues_it_once(
+    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    first = job_queue.dispatch("payments", "pay", {"order_id": 1}, job_id="order-1-pay")
+    again = job_queue.dispatch("payments", "pay", {"order_id": 1}, job_id="order-1-pay")
+
+    assert first == again == "order-1-pay"
+    assert list_ids(redis, f"{prefix}payments") == ["order-1-pay"]
+
+
+def test_dispatch_refuses_a_job_id_that_cannot_name_a_key(job_queue: JobQueue) -> None:
+    with pytest.raises(ValueError, match="Invalid job id"):
+        job_queue.dispatch("payments", "pay", {}, job_id="has space")
