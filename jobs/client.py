@@ -15,6 +15,7 @@ from redis.exceptions import NoScriptError
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+from jobs.stats import MINUTE_COUNTER_SECONDS, HandlerStats, minute_of
 
 # How many due delayed jobs one migrate_delayed call moves at most.
 MIGRATE_LIMIT = 1000
@@ -191,8 +192,7 @@ class QueueClient:
         if not result:
             return 0, 0  # alive after all: nothing was touched
         returned, failed = int(result[0]), int(result[1])
-        failed_key = self.keys.failed
-        malformed = [_fail_malformed(processing, failed_key, t, now) for t in held if not t.job]
+        malformed = [_fail_malformed(processing, self.keys, t, now) for t in held if not t.job]
         if malformed:
             # Rare (a worker died holding data that is not a job): fail it, then reap again,
             # now with nothing held, to take the worker off the registry.
@@ -200,6 +200,22 @@ class QueueClient:
             self._run([Call("reap", keys[:3], [worker_id, repr(dead_before), max_recoveries,
                                                repr(now)])])
         return returned, failed
+
+    def throughput(self, minutes: int) -> list[tuple[int, int, int]]:
+        """(minute, succeeded, failed) for each of the last `minutes` minutes, oldest first."""
+        now = minute_of(time.time())
+        span = range(now - minutes + 1, now + 1)
+        names = [self.keys.stats(kind, m) for m in span for kind in ("processed", "failed")]
+        values = [int(v or 0) for v in self.redis.mget(names)]
+        return [(m, values[2 * i], values[2 * i + 1]) for i, m in enumerate(span)]
+
+    def handler_stats(self) -> dict[str, HandlerStats]:
+        """Totals per handler: processed, failed, seconds, duration histogram."""
+        by_handler: dict[str, dict[str, str]] = {}
+        for name, value in self.redis.hgetall(self.keys.handler_stats).items():
+            handler, _, field = str(name).partition(":")
+            by_handler.setdefault(handler, {})[field] = str(value)
+        return {h: HandlerStats.from_fields(f) for h, f in sorted(by_handler.items())}
 
     def failed(self, start: int = 0, stop: int = -1) -> list[str]:
         """Entries of the failed list, oldest first."""
@@ -265,8 +281,11 @@ class QueueClient:
         calls = []
         acks = [outcome for outcome in outcomes if isinstance(outcome, Ack)]
         if acks:
-            keys = [self.processing, *(self.keys.job(ack.job_id) for ack in acks)]
-            args = [acks[0].keep_seconds, *(value for ack in acks for value in ack.args())]
+            minute = self.keys.stats("processed", minute_of(time.time()))
+            keys = [self.processing, minute, self.keys.handler_stats,
+                    *(self.keys.job(ack.job_id) for ack in acks)]
+            args = [acks[0].keep_seconds, MINUTE_COUNTER_SECONDS,
+                    *(value for ack in acks for value in ack.args())]
             calls.append(Call("ack", keys, args))
         calls += [self._outcome_call(o) for o in outcomes if not isinstance(o, Ack)]
         return calls
@@ -276,7 +295,8 @@ class QueueClient:
         if isinstance(outcome, Retry):
             job_keys = [self.processing, keys.delayed, keys.job(outcome.job_id)]
         elif isinstance(outcome, Fail):
-            job_keys = [self.processing, keys.failed]
+            minute = keys.stats("failed", minute_of(outcome.finished_at))
+            job_keys = [self.processing, keys.failed, minute, keys.handler_stats]
             if outcome.job_id:
                 job_keys.append(keys.job(outcome.job_id))
         else:
@@ -306,10 +326,11 @@ def malformed_entry(taken: Taken, failed_at: float) -> tuple[str, str]:
     return reason, json.dumps({"raw": taken.raw, "error": reason, "failed_at": failed_at})
 
 
-def _fail_malformed(processing: str, failed: str, taken: Taken, now: float) -> Call:
+def _fail_malformed(processing: str, keys: Keys, taken: Taken, now: float) -> Call:
     reason, entry = malformed_entry(taken, now)
-    args = [taken.raw, entry, reason, 0, "", repr(now), repr(now)]
-    return Call("fail", [processing, failed], args)
+    outcome = Fail(taken.raw, None, entry, reason, 0, "", now, now)
+    stats = [keys.stats("failed", minute_of(now)), keys.handler_stats]
+    return Call("fail", [processing, keys.failed, *stats], outcome.args())
 
 
 def _parse(raw: str) -> Taken:

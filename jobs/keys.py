@@ -10,6 +10,10 @@
 |                             |      | `attempt:<n>` field (JSON) per attempt      |               |
 | `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)| worker, reap  |
 | `queue:reaper`              | str  | the id of the worker reaping now (a lock)   | reaper        |
+| `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (2 h)       | ack           |
+| `queue:stats:failed:<m>`    | str  | jobs failed for good in minute m (2 h)      | fail          |
+| `queue:stats:handlers`      | hash | `<handler>:processed`, `:failed`, `:seconds`| ack, fail     |
+|                             |      | and `:le:<bound>` duration histogram counts |               |
 
 Workers read the queue lists and the delayed set; ack, retry and fail take a job off its
 worker's processing list; the reaper gives the jobs in a dead worker's list (one whose
@@ -26,7 +30,9 @@ import re
 from dataclasses import dataclass
 
 # Queue names that would collide with the keys above.
-RESERVED_QUEUE_NAMES = frozenset({"delayed", "failed", "processing", "job", "workers", "reaper"})
+RESERVED_QUEUE_NAMES = frozenset(
+    {"delayed", "failed", "processing", "job", "workers", "reaper", "stats"}
+)
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _JOB_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
@@ -79,3 +85,10 @@ class Keys:
     @property
     def reaper(self) -> str:
         return self.prefix + "reaper"
+
+    def stats(self, outcome: str, minute: int) -> str:
+        return f"{self.prefix}stats:{outcome}:{minute}"
+
+    @property
+    def handler_stats(self) -> str:
+        return self.prefix + "stats:handlers"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.stats import MINUTE_COUNTER_SECONDS, bucket_of
+
 
 @dataclass(frozen=True)
 class Ack:
@@ -17,11 +19,14 @@ class Ack:
     started_at: float
     finished_at: float
     keep_seconds: int
+    handler: str = ""
 
     script = "ack"
 
     def args(self) -> list[Any]:
-        return [self.raw, self.attempt, self.record, repr(self.started_at), repr(self.finished_at)]
+        seconds = self.finished_at - self.started_at
+        return [self.raw, self.attempt, self.record, repr(self.started_at),
+                repr(self.finished_at), self.handler, bucket_of(seconds)]
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,14 @@ class Fail:
     record: str
     started_at: float
     finished_at: float
+    handler: str = "(malformed)"
 
     script = "fail"
 
     def args(self) -> list[Any]:
         return [self.raw, self.entry, self.error, self.attempt, self.record,
-                repr(self.started_at), repr(self.finished_at)]
+                repr(self.started_at), repr(self.finished_at), self.handler,
+                MINUTE_COUNTER_SECONDS]
 
 
 @dataclass(frozen=True)

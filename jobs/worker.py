@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 WEEK_SECONDS = 7 * 24 * 3600
 FOREVER_SECONDS = 1e12  # a heartbeat "older than this" cutoff that every worker meets
+REDIS_TICK_SECONDS = 0.1  # 1 / Redis's default hz: how late a blocking command may time out
 
 
 class UnknownHandler(LookupError):
@@ -149,7 +150,8 @@ class Worker:
         if give_up or job.attempts >= policy.max_attempts:
             self.counts["failed"] += 1
             entry = failed_entry(job, message, finished_at)
-            return Fail(raw, job.id, entry, message, job.attempts, record, started_at, finished_at)
+            return Fail(raw, job.id, entry, message, job.attempts, record, started_at,
+                        finished_at, job.handler)
         self.counts["retried"] += 1
         due_at = finished_at + policy.delay_seconds(job.attempts)
         return Retry(
@@ -193,7 +195,13 @@ class Worker:
         # quickly, since a blocking move watches only one list.
         timeout = self.block_timeout if len(queues) == 1 else min(self.block_timeout, 0.1)
         if next_due_at is not None:
-            timeout = min(timeout, max(next_due_at - time.time(), 0.001))
+            due_in = next_due_at - time.time()
+            if due_in <= REDIS_TICK_SECONDS:
+                # Redis ends a blocking wait only on its tick (hz 10: every 100 ms), so a
+                # job due sooner is waited for here, to start on time.
+                self._stopping.wait(max(due_in, 0.0))
+                return
+            timeout = min(timeout, due_in - REDIS_TICK_SECONDS)
         queue = queues[self._idle_rounds % len(queues)]
         self._idle_rounds += 1
         taken = self.client.pop(queue, timeout)
@@ -255,7 +263,7 @@ class Worker:
         )
         record = self._record(started_at, finished_at, "succeeded", None)
         return Ack(raw, job.id, job.attempts, record, started_at, finished_at,
-                   self.keep_succeeded_seconds)
+                   self.keep_succeeded_seconds, job.handler)
 
     def _failed(self, raw: str, job: Job, error: Exception, started_at: float) -> Outcome:
         finished_at = time.time()

@@ -5,21 +5,28 @@
 --
 -- KEYS[1]  the processing list holding it `queue:processing:<worker>`
 -- KEYS[2]  the failed list `queue:failed`
--- KEYS[3]  the job's state hash `queue:job:<id>` (absent for data that is not a job)
+-- KEYS[3]  this minute's counter `queue:stats:failed:<minute>`
+-- KEYS[4]  the per-handler counters `queue:stats:handlers`
+-- KEYS[5]  the job's state hash `queue:job:<id>` (absent for data that is not a job)
 -- ARGV[1]  the data as taken
 -- ARGV[2]  the failed entry: the job JSON plus `error` and `failed_at`
 -- ARGV[3]  the error
 -- ARGV[4]  the last attempt's number, ARGV[5] its record (JSON)
 -- ARGV[6]  when the last attempt started, ARGV[7] when it failed, unix seconds
+-- ARGV[8]  the job's handler, ARGV[9] seconds to keep the minute's counter
 -- Returns  1 if recorded, 0 if stale
-local processing, failed, job_hash = KEYS[1], KEYS[2], KEYS[3]
+local processing, failed, minute, handlers, job_hash = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local taken, entry, error = ARGV[1], ARGV[2], ARGV[3]
 local attempt, record, started_at, finished_at = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local handler, keep_counter_seconds = ARGV[8], ARGV[9]
 
 if redis.call('LREM', processing, 1, taken) == 0 then
   return 0
 end
 redis.call('RPUSH', failed, entry)
+redis.call('INCR', minute)
+redis.call('EXPIRE', minute, keep_counter_seconds)
+redis.call('HINCRBY', handlers, handler .. ':failed', 1)
 if job_hash then
   redis.call('HSET', job_hash, 'state', 'failed', 'error', error,
     'started_at', started_at, 'finished_at', finished_at, 'attempt:' .. attempt, record)

@@ -70,7 +70,9 @@ def test_ordinary_queue_names_are_accepted(name: str) -> None:
     assert Keys().queue(name) == "queue:" + name
 
 
-@pytest.mark.parametrize("name", ["delayed", "failed", "processing", "job", "workers", "reaper"])
+@pytest.mark.parametrize(
+    "name", ["delayed", "failed", "processing", "job", "workers", "reaper", "stats"]
+)
 def test_names_of_the_queues_own_keys_are_reserved(name: str) -> None:
     with pytest.raises(ValueError, match=f"Invalid queue name '{name}': it is reserved"):
         Keys().queue(name)
@@ -80,6 +82,7 @@ def test_the_reserved_names_are_exactly_the_queues_own_keys() -> None:
     keys = Keys("")
     own = {keys.delayed, keys.failed, keys.workers, keys.reaper}
     own |= {keys.processing("w").partition(":")[0], keys.job("j").partition(":")[0]}
+    own |= {keys.stats("processed", 1).partition(":")[0], keys.handler_stats.partition(":")[0]}
 
     assert own == jobs.keys.RESERVED_QUEUE_NAMES
 

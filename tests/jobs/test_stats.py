@@ -1,0 +1,60 @@
+"""The counters the worker keeps for dashboards."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import redis as redis_py
+
+from jobs.client import QueueClient
+from jobs.queue import JobQueue
+from jobs.stats import HandlerStats, bucket_of, minute_of
+from jobs.worker import Worker
+from tests.jobs.support import Failing, Recorder
+
+MakeWorker = Callable[..., Worker]
+
+
+def test_a_duration_falls_in_the_smallest_bucket_that_holds_it() -> None:
+    assert bucket_of(0.0) == "0.005"
+    assert bucket_of(0.2) == "0.25"
+    assert bucket_of(1.0) == "1.0"
+    assert bucket_of(3600.0) == "inf"
+
+
+def test_minutes_are_counted_from_the_epoch() -> None:
+    assert minute_of(119.9) == 1
+    assert minute_of(120.0) == 2
+
+
+def test_handler_stats_make_the_histogram_cumulative() -> None:
+    stats = HandlerStats.from_fields(
+        {"processed": "3", "failed": "1", "seconds": "0.5", "le:0.005": "2", "le:0.25": "1"}
+    )
+
+    assert (stats.processed, stats.failed, stats.seconds) == (3, 1, 0.5)
+    assert stats.buckets[0.005] == 2
+    assert stats.buckets[0.1] == 2
+    assert stats.buckets[0.25] == stats.buckets[math.inf] == 3
+
+
+def test_the_worker_counts_jobs_per_minute_and_per_handler(
+    make_worker: MakeWorker, job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given two jobs that succeed and one that fails for good
+    for _ in range(2):
+        job_queue.dispatch("default", "record", {})
+    job_queue.dispatch("default", "pay", {})
+
+    # When a worker drains them
+    make_worker({"record": Recorder(), "pay": Failing("declined")}, max_attempts=1).run(burst=True)
+
+    # Then this minute shows them, and so do the per-handler totals
+    client = QueueClient(redis, prefix)
+    minutes = client.throughput(minutes=2)  # two, in case the run crossed a minute
+    assert (sum(m[1] for m in minutes), sum(m[2] for m in minutes)) == (2, 1)
+    stats = client.handler_stats()
+    assert (stats["record"].processed, stats["record"].failed) == (2, 0)
+    assert (stats["pay"].processed, stats["pay"].failed) == (0, 1)
+    assert stats["record"].buckets[math.inf] == 2
