@@ -98,12 +98,13 @@ class QueueClient:
         )
         return bool(pushed)
 
-    def push_many(self, queue: str, jobs: Sequence[Job]) -> int:
-        """Queue many new jobs on one queue in one round trip; return how many were new."""
+    def push_many(self, queue: str, handler: str, jobs: Sequence[Job]) -> int:
+        """Queue many new jobs of one handler on one queue in one round trip; return how
+        many were new (a job whose id was pushed before is skipped)."""
         if not jobs:
             return 0
         keys = [self.keys.queue(queue), *(self.keys.job(job.id) for job in jobs)]
-        args = [job.to_json() for job in jobs]
+        args = [repr(time.time()), queue, handler, *(job.to_json() for job in jobs)]
         return int(self._scripts["push_many"](keys=keys, args=args))
 
     def pop(self, queue: str, timeout: float) -> Taken | None:

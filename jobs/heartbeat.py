@@ -43,6 +43,9 @@ class Heartbeat(threading.Thread):
                     self.reap_dead(lock_seconds=reap_every)
             except RedisError as error:  # the worker loop reports the outage; keep beating
                 log.debug("heartbeat failed: %s", error)
+                # Every worker's beats failed too: once Redis is back, reap only after
+                # they have all had a full recovery_timeout to beat again.
+                next_reap = time.monotonic() + self.recovery_timeout
 
     def stop(self) -> None:
         """Stop beating; the worker unregisters itself when its list is empty."""

@@ -64,7 +64,7 @@ class JobQueue:
         check_queue_name(queue)
         jobs = [Job(handler=handler, payload=dict(payload), queue=queue) for payload in payloads]
         for start in range(0, len(jobs), chunk):
-            self.client.push_many(queue, jobs[start : start + chunk])
+            self.client.push_many(queue, handler, jobs[start : start + chunk])
         return [job.id for job in jobs]
 
     def migrate_delayed(self, queues: Sequence[str]) -> int:

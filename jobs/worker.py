@@ -25,6 +25,7 @@ from jobs.heartbeat import Heartbeat
 from jobs.job import Job
 from jobs.keys import check_queue_name
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+from jobs.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class Worker:
        seconds, less when a delayed job falls due), so it notices a stop request soon;
     3. runs each job's handler (`process`) within its time limit; a failure is retried
        with exponential backoff or, past its policy, moved to the failed list
-       (`handle_failure`);
+       (`handle_failure`); outcomes wait in a Recorder for the next fetch, or at most
+       `prefetch_seconds`;
     4. beside the loop, a Heartbeat thread shows it alive and gives the jobs of dead
        workers back to their queues;
     5. on SIGTERM or SIGINT stops fetching and finishes the running job, for at most
@@ -97,9 +99,8 @@ class Worker:
         self.keep_succeeded_seconds = keep_succeeded_seconds
         self.counts = {"processed": 0, "retried": 0, "failed": 0}
         self.alarm = Alarm()
+        self.recorder = Recorder(self.client, prefetch_seconds)
         self._stopping = threading.Event()
-        self._pending: list[Outcome] = []
-        self._pending_since = 0.0
         self._seconds_per_job = 0.0
         self._idle_rounds = 0
         self._lost_redis = False
@@ -113,12 +114,15 @@ class Worker:
             check_queue_name(name)
         restore_signals = self._install_signal_handlers()
         heartbeat = Heartbeat(self.client, self.recovery_timeout, self.max_recoveries)
+        self.recorder = Recorder(self.client, self.prefetch_seconds)
         try:
             self.client.heartbeat()
             heartbeat.start()
+            self.recorder.start()
             log.info("Worker started on queue: %s", ", ".join(queues))
             self._loop(queues, burst)
         finally:
+            self.recorder.stop()
             heartbeat.stop()
             if heartbeat.is_alive():
                 heartbeat.join(timeout=5)  # so no late beat re-registers it after _unregister
@@ -177,8 +181,12 @@ class Worker:
 
     def _step(self, queues: list[str], burst: bool) -> bool:
         """Fetch and run one batch, or wait for work; return False when a burst is done."""
-        fetched = self.client.pop_many(queues, self._batch_size(), self._pending)
-        self._pending = []
+        outcomes = self.recorder.take()
+        try:
+            fetched = self.client.pop_many(queues, self._batch_size(), outcomes)
+        except (ConnectionError, TimeoutError):
+            self.recorder.give_back(outcomes)
+            raise
         if fetched.stale:
             log.warning("%d outcomes dropped: their jobs were taken back", fetched.stale)
         if fetched.taken:
@@ -215,7 +223,7 @@ class Worker:
             if taken.job is None:
                 log.error("[ERROR] Malformed job moved to failed: %s", taken.malformed)
                 self.counts["failed"] += 1
-                self._add_outcome(_malformed(taken, now))
+                self.recorder.add(_malformed(taken, now))
         jobs = [taken.job for taken in batch if taken.job is not None]
         raws = [taken.raw for taken in batch if taken.job is not None]
         attempts = self.client.start(jobs) if jobs else []
@@ -225,12 +233,10 @@ class Worker:
             if self._stopping.is_set():
                 unstarted.append(Requeue(raw, job.id, job.queue))
                 continue
-            self._add_outcome(self._run_job(raw, job))
-            if time.time() - self._pending_since > self.prefetch_seconds:
-                self._flush()
+            self.recorder.add(self._run_job(raw, job))
         # requeue pushes each job onto the front of its queue: last first keeps their order.
         for requeue in reversed(unstarted):
-            self._add_outcome(requeue)
+            self.recorder.add(requeue)
 
     def _run_job(self, raw: str, job: Job) -> Outcome:
         """Run one job under its time limit and say what became of it."""
@@ -287,32 +293,23 @@ class Worker:
             "outcome": outcome, "error": error,
         })
 
-    def _add_outcome(self, outcome: Outcome) -> None:
-        if not self._pending:
-            self._pending_since = time.time()
-        self._pending.append(outcome)
-
-    def _flush(self) -> None:
-        """Record every pending outcome now."""
-        stale = self.client.record(self._pending)
-        self._pending = []
-        if stale:
-            log.warning("%d outcomes dropped: their jobs were taken back", stale)
-
     def _flush_or_leave(self) -> None:
         """Record pending outcomes; if Redis is gone, leave the jobs to the reaper."""
         try:
-            self._flush()
+            stale = self.recorder.flush()
         except (ConnectionError, TimeoutError) as error:
             log.error("Could not record %d outcomes (%s): the jobs will run again",
-                      len(self._pending), error)
+                      len(self.recorder.take()), error)
+            return
+        if stale:
+            log.warning("%d outcomes dropped: their jobs were taken back", stale)
 
     def _recover_own_jobs(self) -> None:
         """After losing Redis: record what finished, then give back what this worker held.
 
         A fetch whose answer was lost left jobs in this worker's list that it never saw.
         """
-        self._flush()
+        self.recorder.flush()
         returned, failed = self.client.reap(self.worker_id, FOREVER_SECONDS, self.max_recoveries)
         self.client.heartbeat()
         self._lost_redis = False

@@ -6,19 +6,19 @@
 --
 -- KEYS[1]     the queue list `queue:<name>`
 -- KEYS[2..n]  each job's state hash `queue:job:<id>`
--- ARGV[1..]   each job's JSON, in KEYS order
+-- ARGV[1]     now, unix seconds (the enqueue time)
+-- ARGV[2]     the queue's name, ARGV[3] the handler of every job (copied into the hashes)
+-- ARGV[4..]   each job's JSON, in KEYS order
 -- Returns     how many jobs were pushed
 local queue_list = KEYS[1]
+local now, queue, handler = ARGV[1], ARGV[2], ARGV[3]
 
 local fresh = {}
 for i = 2, #KEYS do
-  local job = ARGV[i - 1]
   if redis.call('EXISTS', KEYS[i]) == 0 then
-    local fields = cjson.decode(job)
-    redis.call('HSET', KEYS[i], 'state', 'queued', 'handler', fields.handler,
-      'queue', fields.queue, 'enqueued_at', string.format('%.6f', fields.created_at),
-      'attempts', fields.attempts)
-    fresh[#fresh + 1] = job
+    redis.call('HSET', KEYS[i], 'state', 'queued', 'handler', handler, 'queue', queue,
+      'enqueued_at', now, 'attempts', 0)
+    fresh[#fresh + 1] = ARGV[i + 2]
   end
 end
 -- One RPUSH for the lot; unpack takes a few thousand arguments at most, hence the steps.

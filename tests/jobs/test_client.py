@@ -637,7 +637,7 @@ def test_push_many_skips_jobs_pushed_before(
     old, new = Job("h", {}, "default"), Job("h", {}, "default")
     client.push("default", old)
 
-    pushed = client.push_many("default", [old, new])
+    pushed = client.push_many("default", "h", [old, new])
 
     assert pushed == 1
     assert redis.lrange(f"{prefix}default", 0, -1) == [old.to_json(), new.to_json()]
