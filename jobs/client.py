@@ -19,6 +19,9 @@ from jobs.stats import MINUTE_COUNTER_SECONDS, HandlerStats, minute_of
 
 # How many due delayed jobs one migrate_delayed call moves at most.
 MIGRATE_LIMIT = 1000
+# What push leaves on a queue to wake a blocked worker for a delayed job due before the
+# others (not JSON, so never mistaken for a job); the worker drops it.
+WAKE_UP = "wake-up"
 
 
 def connect(url: str, **options: Any) -> Redis:
@@ -90,13 +93,12 @@ class QueueClient:
         if queue != job.queue:
             raise ValueError(f"job {job.id} belongs to queue {job.queue!r}, not {queue!r}")
         if delay_seconds > 0:
-            due_at, destination = repr(time.time() + delay_seconds), self.keys.delayed
+            keys = [self.keys.delayed, self.keys.job(job.id), self.keys.queue(queue)]
+            args = [job.to_json(), repr(time.time() + delay_seconds), WAKE_UP]
         else:
-            due_at, destination = "0", self.keys.queue(queue)
-        pushed = self._scripts["push"](
-            keys=[destination, self.keys.job(job.id)], args=[job.to_json(), due_at]
-        )
-        return bool(pushed)
+            keys = [self.keys.queue(queue), self.keys.job(job.id)]
+            args = [job.to_json(), "0"]
+        return bool(self._scripts["push"](keys=keys, args=args))
 
     def push_many(self, queue: str, handler: str, jobs: Sequence[Job]) -> int:
         """Queue many new jobs of one handler on one queue in one round trip; return how
@@ -112,13 +114,16 @@ class QueueClient:
         source = self.keys.queue(queue)
         # redis-py types the timeout as int; Redis 6+ takes fractions of a second.
         raw = self.redis.blmove(source, self.processing, timeout, "LEFT", "RIGHT")  # type: ignore[arg-type]
+        if raw == WAKE_UP:  # a delayed job is due sooner than the caller was waiting for
+            self.redis.lrem(self.processing, -1, WAKE_UP)
+            return None
         return _parse(str(raw)) if raw is not None else None
 
     def pop_many(
         self, queues: Sequence[str], count: int, outcomes: Sequence[Outcome] = ()
     ) -> Fetched:
         """Record outcomes, move due delayed jobs, take up to count jobs: one round trip."""
-        pop = Call("pop", [self.processing, *map(self.keys.queue, queues)], [count])
+        pop = Call("pop", [self.processing, *map(self.keys.queue, queues)], [count, WAKE_UP])
         calls = [*self._outcome_calls(outcomes), self._migrate_call(queues), pop]
         *recorded, (_, next_due), raws = self._run(calls)
         return Fetched(
@@ -178,7 +183,8 @@ class QueueClient:
         so a job that crashes every worker that runs it cannot loop forever.
         """
         processing = self.keys.processing(worker_id)
-        held = [_parse(str(raw)) for raw in self.redis.lrange(processing, 0, -1)]
+        raws = [str(raw) for raw in self.redis.lrange(processing, 0, -1)]
+        held = [_parse(raw) for raw in raws if raw != WAKE_UP]  # reap.lua drops markers
         now = time.time()
         jobs = [taken.job for taken in held if taken.job is not None]
         raws = [taken.raw for taken in held if taken.job is not None]
@@ -188,7 +194,8 @@ class QueueClient:
         for raw, job in zip(reversed(raws), reversed(jobs), strict=True):
             keys += [self.keys.queue(job.queue), self.keys.job(job.id)]
             args += [raw, failed_entry(job, error, now)]
-        reap = Call("reap", keys, [worker_id, repr(dead_before), max_recoveries, repr(now), *args])
+        reap = Call("reap", keys,
+                    [worker_id, repr(dead_before), max_recoveries, repr(now), WAKE_UP, *args])
         (result,) = self._run([reap])
         if not result:
             return 0, 0  # alive after all: nothing was touched
@@ -199,7 +206,7 @@ class QueueClient:
             # now with nothing held, to take the worker off the registry.
             failed += _count_recorded(self._run(malformed))
             self._run([Call("reap", keys[:3], [worker_id, repr(dead_before), max_recoveries,
-                                               repr(now)])])
+                                               repr(now), WAKE_UP])])
         return returned, failed
 
     def throughput(self, minutes: int) -> list[tuple[int, int, int]]:

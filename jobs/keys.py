@@ -2,7 +2,8 @@
 
 | key                         | type | holds                                       | written by    |
 | --------------------------- | ---- | ------------------------------------------- | ------------- |
-| `queue:<name>`              | list | job JSON waiting to run, oldest first       | push, migrate |
+| `queue:<name>`              | list | job JSON waiting to run, oldest first; now  | push, migrate |
+|                             |      | and then a `wake-up` marker (see push.lua)  |               |
 | `queue:delayed`             | zset | job JSON scored by due time (unix seconds)  | push, retry   |
 | `queue:processing:<worker>` | list | job JSON a worker took and has not finished | pop           |
 | `queue:failed`              | list | job JSON + `error` + `failed_at`            | fail          |

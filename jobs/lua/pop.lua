@@ -7,9 +7,10 @@
 -- KEYS[1]     the worker's processing list `queue:processing:<worker>`
 -- KEYS[2..n]  the queue lists `queue:<name>`, in the order they are served
 -- ARGV[1]     how many jobs to take at most
+-- ARGV[2]     the wake-up marker push leaves for blocked workers: dropped, not taken
 -- Returns     the job JSON strings taken, in order
 local processing = KEYS[1]
-local count = tonumber(ARGV[1])
+local count, wake_up = tonumber(ARGV[1]), ARGV[2]
 
 local taken = {}
 for i = 2, #KEYS do
@@ -18,7 +19,11 @@ for i = 2, #KEYS do
     if not job then
       break
     end
-    taken[#taken + 1] = job
+    if job == wake_up then
+      redis.call('RPOP', processing)
+    else
+      taken[#taken + 1] = job
+    end
   end
   if #taken >= count then
     break

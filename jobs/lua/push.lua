@@ -7,11 +7,13 @@
 --
 -- KEYS[1]  destination: the queue list `queue:<name>`, or the delayed zset `queue:delayed`
 -- KEYS[2]  the job's state hash `queue:job:<id>`
+-- KEYS[3]  for a delayed job, its queue list `queue:<name>`
 -- ARGV[1]  job JSON; its handler, queue, attempts and created_at are copied into the hash
 -- ARGV[2]  due time, unix seconds; "0" pushes onto the queue list now
+-- ARGV[3]  for a delayed job, the wake-up marker
 -- Returns  1 if pushed, 0 if a job with this id exists (its state hash does)
-local destination, job_hash = KEYS[1], KEYS[2]
-local job, due_at = ARGV[1], ARGV[2]
+local destination, job_hash, queue_list = KEYS[1], KEYS[2], KEYS[3]
+local job, due_at, wake_up = ARGV[1], ARGV[2], ARGV[3]
 
 if redis.call('EXISTS', job_hash) == 1 then
   return 0
@@ -23,6 +25,11 @@ if tonumber(due_at) > 0 then
   redis.call('ZADD', destination, due_at, job)
   redis.call('HSET', job_hash, 'due_at', due_at)
   state = 'delayed'
+  if redis.call('ZRANGE', destination, 0, 0)[1] == job then
+    -- Due before every other delayed job: a worker blocked on the queue may be waiting
+    -- past its due time, so wake it with a marker it discards.
+    redis.call('RPUSH', queue_list, wake_up)
+  end
 else
   redis.call('RPUSH', destination, job)
 end

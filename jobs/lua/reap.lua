@@ -13,11 +13,13 @@
 -- ARGV[2]     the worker is dead if its last heartbeat is older: unix seconds
 -- ARGV[3]     a job abandoned more times than this goes to the failed list
 -- ARGV[4]     now, unix seconds
--- ARGV[5..]   per job, two values: its JSON as held, and its failed entry (JSON) for
+-- ARGV[5]     the wake-up marker (a worker killed holding one leaves it in its list)
+-- ARGV[6..]   per job, two values: its JSON as held, and its failed entry (JSON) for
 --             when it goes to the failed list
 -- Returns     {jobs returned to a queue, jobs failed}, or false if the worker is alive
 local workers, processing, failed = KEYS[1], KEYS[2], KEYS[3]
-local worker, dead_before, max_recoveries, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local worker, dead_before, max_recoveries = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, wake_up = ARGV[4], ARGV[5]
 
 local heartbeat = tonumber(redis.call('ZSCORE', workers, worker))
 if heartbeat and heartbeat >= dead_before then
@@ -27,7 +29,7 @@ end
 local returned, gave_up = 0, 0
 for i = 4, #KEYS, 2 do
   local queue, job_hash = KEYS[i], KEYS[i + 1]
-  local at = 5 + (i - 4)
+  local at = 6 + (i - 4)
   local job, entry = ARGV[at], ARGV[at + 1]
   if redis.call('LREM', processing, 1, job) == 1 then
     local recoveries = redis.call('HINCRBY', job_hash, 'recoveries', 1)
@@ -44,6 +46,7 @@ for i = 4, #KEYS, 2 do
     redis.call('HDEL', job_hash, 'worker', 'started_at')
   end
 end
+redis.call('LREM', processing, 0, wake_up)
 if redis.call('LLEN', processing) == 0 then
   redis.call('ZREM', workers, worker)
 end

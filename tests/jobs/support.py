@@ -8,6 +8,8 @@ from typing import Any
 
 import redis as redis_py
 
+from jobs.client import WAKE_UP
+
 # wait_for(predicate, timeout=5.0): the fixture of tests/jobs/conftest.py.
 WaitFor = Callable[..., None]
 
@@ -38,8 +40,8 @@ class Failing(Recorder):
 
 
 def list_jobs(redis: redis_py.Redis, key: str) -> list[dict[str, Any]]:
-    """Parse every job JSON in a list, head first."""
-    return [json.loads(raw) for raw in redis.lrange(key, 0, -1)]
+    """Parse every job JSON in a list, head first (skipping wake-up markers)."""
+    return [json.loads(raw) for raw in redis.lrange(key, 0, -1) if raw != WAKE_UP]
 
 
 def list_ids(redis: redis_py.Redis, key: str) -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 import redis as redis_py
 
 from jobs import Job, QueueClient, connect
-from jobs.client import failed_entry
+from jobs.client import WAKE_UP, failed_entry
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
 from tests.jobs.support import WaitFor, list_ids, list_jobs
 
@@ -80,7 +80,8 @@ def test_push_with_a_delay_goes_to_the_delayed_set_scored_by_due_time(
     ((raw, due_at),) = redis.zrange(f"{prefix}delayed", 0, -1, withscores=True)
     assert raw == job.to_json()
     assert before + 30 <= due_at <= time.time() + 30
-    assert redis.llen(f"{prefix}emails") == 0
+    # due before any other delayed job: a wake-up marker for a worker blocked on emails
+    assert redis.lrange(f"{prefix}emails", 0, -1) == [WAKE_UP]
     fields = redis.hgetall(f"{prefix}job:{job.id}")
     assert fields["state"] == "delayed"
     assert float(fields["due_at"]) == due_at
@@ -641,3 +642,25 @@ def test_push_many_skips_jobs_pushed_before(
 
     assert pushed == 1
     assert redis.lrange(f"{prefix}default", 0, -1) == [old.to_json(), new.to_json()]
+
+
+def test_pop_many_drops_wake_up_markers(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    job = Job("h", {}, "default")
+    redis.rpush(f"{prefix}default", WAKE_UP, job.to_json(), WAKE_UP)
+
+    fetched = client.pop_many(["default"], 10)
+
+    assert [taken.raw for taken in fetched.taken] == [job.to_json()]
+    assert redis.lrange(processing, 0, -1) == [job.to_json()]
+    assert redis.llen(f"{prefix}default") == 0
+
+
+def test_pop_returns_nothing_for_a_wake_up_marker_and_drops_it(
+    client: QueueClient, redis: redis_py.Redis, prefix: str, processing: str
+) -> None:
+    redis.rpush(f"{prefix}default", WAKE_UP)
+
+    assert client.pop("default", timeout=1) is None
+    assert redis.llen(processing) == 0

@@ -150,7 +150,7 @@ def test_reap_returns_a_dead_workers_job_and_refuses_a_live_one(
 
     def run_reap() -> object:
         now = time.time()
-        args = ["w1", repr(now - 30), 3, repr(now), job.to_json(), "{}"]
+        args = ["w1", repr(now - 30), 3, repr(now), "wake-up", job.to_json(), "{}"]
         return redis.eval(reap, len(keys), *keys, *args)
 
     # When it beat a moment ago, the script refuses (false reads as None)

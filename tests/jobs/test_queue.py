@@ -86,7 +86,7 @@ def test_a_delayed_job_is_not_on_its_queue_before_it_is_due(
     moved = job_queue.migrate_delayed(["emails"])
 
     assert moved == 0
-    assert redis.llen(f"{prefix}emails") == 0
+    assert list_ids(redis, f"{prefix}emails") == []
     assert redis.zcard(f"{prefix}delayed") == 1
     (state,) = job_queue.states([job_id])
     assert state is not None and state.state == "delayed"
@@ -109,7 +109,7 @@ def test_due_jobs_move_to_their_own_queues_not_default(
     # Then each is on its own queue (the lesson put them all on default)
     assert list_ids(redis, f"{prefix}emails") == [email]
     assert list_ids(redis, f"{prefix}reports") == [report]
-    assert redis.llen(f"{prefix}default") == 0
+    assert list_ids(redis, f"{prefix}default") == []
 
 
 def test_migrate_delayed_returns_how_many_moved(job_queue: JobQueue, wait_for: WaitFor) -> None:
@@ -132,7 +132,7 @@ def test_a_due_job_of_a_queue_the_caller_does_not_serve_stays_delayed(
     # Then the job waits for a worker that serves reports
     assert moved == 0
     assert redis.zcard(f"{prefix}delayed") == 1
-    assert redis.llen(f"{prefix}reports") == 0
+    assert list_ids(redis, f"{prefix}reports") == []
     assert job_queue.migrate_delayed(["reports"]) == 1
 
 

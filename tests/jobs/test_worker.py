@@ -887,3 +887,25 @@ def test_after_losing_redis_a_worker_gives_back_jobs_it_never_saw_and_runs_them(
     state = state_of(job_queue, job_id)
     assert (state.state, state.attempts, state.recoveries) == ("succeeded", 1, 1)
     assert redis.llen(processing(prefix, worker)) == 0
+
+
+def test_a_blocked_worker_wakes_for_a_delayed_job_due_before_its_wait_ends(
+    make_worker: MakeWorker,
+    job_queue: JobQueue,
+    redis: redis_py.Redis,
+    start_worker: Callable[..., Future[dict[str, int]]],
+    wait_for: WaitFor,
+) -> None:
+    # Given a worker blocked on an empty queue for up to 3 s
+    ran_at: list[float] = []
+    handler = Recorder(then=lambda payload: ran_at.append(time.time()))
+    start_worker(make_worker({"remind": handler}, block_timeout=3.0))
+    wait_for(lambda: any(c.get("cmd") == "blmove" for c in redis.client_list()))
+
+    # When a job delayed by 0.3 s is dispatched
+    due_at = time.time() + 0.3
+    job_queue.dispatch("default", "remind", {}, delay=0.3)
+
+    # Then it runs at its due time, not when the 3 s wait ends (a generous bound)
+    wait_for(lambda: ran_at, timeout=5.0)
+    assert due_at <= ran_at[0] < due_at + 1.0
