@@ -8,7 +8,23 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import orjson
+
 from jobs.keys import check_queue_name
+
+# orjson rather than json on the hot path (each dispatch, each job a worker runs): several
+# times faster. The passthrough options make it refuse, as json does, what is not plain
+# JSON data (datetimes, dataclasses, subclasses) instead of quietly converting it.
+_PLAIN_JSON_ONLY = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of plain data (dict, list, str, int, float, bool, None)."""
+    return orjson.dumps(value, option=_PLAIN_JSON_ONLY).decode()
 
 # The states a job passes through, as kept in its `queue:job:<id>` hash.
 STATES = ("queued", "delayed", "running", "succeeded", "retrying", "failed")
@@ -39,14 +55,14 @@ class Job:
 
     def to_json(self) -> str:
         """Serialise for Redis; the exact string is the job's identity in the lists."""
-        return json.dumps(self.to_dict(), separators=(",", ":"))
+        return dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, raw: str) -> Job:
         """Parse a job read from Redis, or raise MalformedJob saying what is wrong."""
         try:
-            data = json.loads(raw)
-        except ValueError as error:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
             raise MalformedJob(f"not JSON: {error}") from None
         if not isinstance(data, dict):
             raise MalformedJob("not a JSON object")

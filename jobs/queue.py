@@ -62,7 +62,9 @@ class JobQueue:
         The bulk path for imports and backfills; return the new jobs' ids, in order.
         """
         check_queue_name(queue)
-        jobs = [Job(handler=handler, payload=dict(payload), queue=queue) for payload in payloads]
+        jobs = [Job(handler=handler, payload=payload, queue=queue) for payload in payloads]
+        if not all(isinstance(job.payload, dict) for job in jobs):
+            raise TypeError("every payload must be a dict")
         for start in range(0, len(jobs), chunk):
             self.client.push_many(queue, handler, jobs[start : start + chunk])
         return [job.id for job in jobs]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -22,7 +21,7 @@ from jobs.backoff import RetryPolicy
 from jobs.client import QueueClient, Taken, failed_entry, malformed_entry
 from jobs.handler import JobHandler
 from jobs.heartbeat import Heartbeat
-from jobs.job import Job
+from jobs.job import Job, dumps
 from jobs.keys import check_queue_name
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
 from jobs.recorder import Recorder
@@ -288,7 +287,7 @@ class Worker:
         self, started_at: float, finished_at: float, outcome: str, error: str | None
     ) -> str:
         """One attempt's record, kept on the job as `attempt:<n>`."""
-        return json.dumps({
+        return dumps({
             "worker": self.worker_id, "started_at": started_at, "finished_at": finished_at,
             "outcome": outcome, "error": error,
         })
