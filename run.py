@@ -1,10 +1,13 @@
-"""Run the whole shop in one terminal: Redis if needed, the web app and 4 workers.
+"""Run the whole shop in one terminal: Redis if needed, the web app, 4 workers and the relay.
 
 `make run` calls this. It:
 1. starts an embedded redis-server when REDIS_URL is unset (AOF under instance/redis/);
-2. creates the schema and seeds the products (`flask --app shop init-db`);
-3. starts the web app and 4 workers (the lesson's numprocs=4), every line they print
-   prefixed with the process's name;
+2. migrates the schema and seeds the products (`flask --app shop init-db`);
+3. starts the web app, 4 workers (the lesson's numprocs=4) and the outbox relay, which
+   queues the jobs the web app could not, every line they print prefixed with the
+   process's name; a worker that dies (the demo's "kill a worker") is started again, as
+   supervisor's autorestart does; in demo mode (unless SHOP_DEMO=0) retries back off
+   from 1 s and a dead worker's jobs come back within about 9 s, so an audience sees it;
 4. on Ctrl-C (or SIGTERM) sends SIGINT to each, waits until all have exited (a worker
    finishes its current job first), then stops Redis, last, as the workers need it.
 """
@@ -22,11 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from shop.config import parse_flag
 from shop.embedded_redis import EmbeddedRedis, RedisNotFound, start_embedded_redis
 
 ROOT = Path(__file__).resolve().parent
 WORKERS = 4  # the lesson's numprocs=4
 STOP_WAIT_SECONDS = 30.0  # as supervisor's stopwaitsecs: time for a running job to finish
+RESTART_AFTER_SECONDS = 5.0  # as supervisor's startsecs: one dying sooner is not restarted
+# Demo mode's settings, unless set: seconds, where the production defaults are 60 and 30.
+DEMO_ENV = {"JOBS_RETRY_BASE": "1", "JOBS_RECOVERY_TIMEOUT": "6"}
 PRINT_LOCK = threading.Lock()
 
 
@@ -37,6 +44,8 @@ class Child:
     name: str
     process: subprocess.Popen[str]
     relay: threading.Thread
+    command: list[str]
+    started_at: float
 
 
 def say(message: str, name: str = "run") -> None:
@@ -68,7 +77,7 @@ def start(name: str, command: list[str], env: Mapping[str, str]) -> Child:
     thread.start()
     shown = " ".join(command).replace(sys.executable, "python")
     say(f"{name} started (pid {process.pid}): {shown}")
-    return Child(name, process, thread)
+    return Child(name, process, thread, command, time.monotonic())
 
 
 def stop(children: list[Child]) -> int:
@@ -92,18 +101,30 @@ def stop(children: list[Child]) -> int:
 
 
 def run_together(commands: Mapping[str, list[str]], env: Mapping[str, str]) -> int:
-    """Start every command, run until Ctrl-C or until one exits, then stop them all."""
+    """Start every command, run until Ctrl-C or until one exits for good, then stop them all."""
     children: list[Child] = []
     try:
         for name, command in commands.items():
             children.append(start(name, command, env))
-        while all(child.process.poll() is None for child in children):
+        while True:
             time.sleep(0.2)  # Ctrl-C interrupts the sleep at once
-        ended = next(child for child in children if child.process.poll() is not None)
-        say(f"{ended.name} exited on its own: stopping the others")
+            ended = next((child for child in children if child.process.poll() is not None), None)
+            if ended is None:
+                continue
+            if not restartable(ended):
+                say(f"{ended.name} exited on its own: stopping the others")
+                break
+            say(f"{ended.name} exited with code {ended.process.returncode}: starting it again")
+            children[children.index(ended)] = start(ended.name, ended.command, env)
     except KeyboardInterrupt:
         say("stopping: workers finish their current job first")
     return stop(children)
+
+
+def restartable(child: Child) -> bool:
+    """Return True for a worker that ran a while before it died (killed, say)."""
+    ran_seconds = time.monotonic() - child.started_at
+    return child.name.startswith("worker.") and ran_seconds >= RESTART_AFTER_SECONDS
 
 
 def init_db(env: Mapping[str, str]) -> int:
@@ -116,10 +137,10 @@ def init_db(env: Mapping[str, str]) -> int:
 
 
 def app_commands(port: str) -> dict[str, list[str]]:
-    """The web app and the workers, by name."""
-    web = [sys.executable, "-m", "flask", "--app", "shop", "run", "--port", port]
+    """The web app, the workers and the relay, by name."""
+    flask = [sys.executable, "-m", "flask", "--app", "shop"]
     workers = {f"worker.{n}": [sys.executable, "worker.py"] for n in range(1, WORKERS + 1)}
-    return {"web": web, **workers}
+    return {"web": [*flask, "run", "--port", port], **workers, "relay": [*flask, "relay"]}
 
 
 def start_redis(instance_path: Path) -> EmbeddedRedis | None:
@@ -141,6 +162,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # children's lines show as they are printed
+    if parse_flag(env.get("SHOP_DEMO", "1")):
+        env = DEMO_ENV | env  # what the user set wins
     redis_server = None
     if not env.get("REDIS_URL"):
         redis_server = start_redis(Path(env.get("SHOP_INSTANCE_PATH") or ROOT / "instance"))

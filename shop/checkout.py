@@ -1,37 +1,29 @@
-"""Placing an order over HTTP: parse the input, call the service, commit, then dispatch."""
+"""Placing an order over HTTP: parse the input, then place it once (shop.placement)."""
 
 from __future__ import annotations
 
-import logging
-
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
-from shop.db import get_session
+from shop.csrf import csrf
 from shop.errors import json_error
 from shop.forms import FormErrors, parse_order_form
-from shop.models import Order, OrderJob
-from shop.orders import dispatch_order_jobs, list_products, place_order
+from shop.idempotency import StoredResponse
+from shop.models import OrderJob
+from shop.orders import list_products, place_order
+from shop.outbox import record_order_jobs
+from shop.placement import KEY_FIELD, KEY_HEADER, place_once
+from shop.request_timing import stamp, time_requests
 from shop.validation import OrderError, parse_order
-from shop.views import current_queue, render_shop
-
-logger = logging.getLogger(__name__)
+from shop.views import render_shop
 
 bp = Blueprint("checkout", __name__)
+time_requests(bp)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def commit_and_dispatch(session: Session, order: Order) -> list[OrderJob]:
-    """Commit the order, then queue its jobs and commit their ids."""
-    # Commit first: a fast worker must never pop a job for an order it cannot see yet.
-    session.commit()
-    jobs = dispatch_order_jobs(session, current_queue(), order)
-    session.commit()
-    logger.info("order %s placed; jobs %s", order.id, ", ".join(job.job_id for job in jobs))
-    return jobs
 
 
 @bp.post("/orders")
@@ -51,35 +43,47 @@ def create_order_from_json() -> ResponseReturnValue:
         data = request.get_json()
     except BadRequest:
         return json_error(400, "body", "is not valid JSON")
-    session = get_session()
-    try:
+
+    def place(session: Session) -> tuple[StoredResponse, list[OrderJob]]:
         order_request = parse_order(data)
         order = place_order(session, order_request.email, order_request.lines)
+        stamp(order)
+        jobs = record_order_jobs(session, order)
+        body = {
+            "order_id": order.id,
+            "status": order.status,
+            "jobs": [{"id": job.job_id, "type": job.type, "queue": job.queue} for job in jobs],
+        }
+        return StoredResponse(201, body, url_for("shop.show_order", order_id=order.id)), jobs
+
+    try:
+        return place_once(request.headers.get(KEY_HEADER), {"json": data}, place)
     except OrderError as error:
-        session.rollback()
         return json_error(422, error.field, error.message)
-    jobs = commit_and_dispatch(session, order)
-    body = {
-        "order_id": order.id,
-        "status": order.status,
-        "jobs": [{"id": job.job_id, "type": job.type, "queue": job.queue} for job in jobs],
-    }
-    return body, 201, {"Location": url_for("shop.show_order", order_id=order.id)}
 
 
 def create_order_from_form() -> ResponseReturnValue:
     """Redirect to the new order's page, or re-render the form with its errors."""
-    session = get_session()
     try:
+        csrf.protect()  # here, not before the view: see shop.csrf
+    except CSRFError:
+        # An expired session or a form from another site: show the form again, with a
+        # fresh token, rather than a bare 400.
+        return render_shop({"form": "expired; please check your order and place it again"}, 400)
+
+    def place(session: Session) -> tuple[StoredResponse, list[OrderJob]]:
         skus = [product.sku for product in list_products(session)]
         order_request = parse_order_form(request.form, skus)
         order = place_order(session, order_request.email, order_request.lines)
+        stamp(order)
+        jobs = record_order_jobs(session, order)
+        return StoredResponse(303, None, url_for("shop.show_order", order_id=order.id)), jobs
+
+    fields = {name: value for name, value in request.form.items() if name != KEY_FIELD}
+    key = request.form.get(KEY_FIELD) or request.headers.get(KEY_HEADER)
+    try:
+        return place_once(key, {"form": fields}, place)
     except FormErrors as error:
         return render_shop(error.errors, 422)
     except OrderError as error:
-        session.rollback()
         return render_shop({error.field: error.message}, 422)
-    commit_and_dispatch(session, order)
-    return redirect(url_for("shop.show_order", order_id=order.id), 303)
-
-

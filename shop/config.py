@@ -12,6 +12,9 @@ DEFAULTS: dict[str, Any] = {
     # DATABASE_URL and SHOP_OUTBOX_DIR default to paths in the instance folder (load_config),
     # which SHOP_INSTANCE_PATH moves (instance_path).
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Seconds; only for the client that dispatches (web app, relay, CLI), not the worker's.
+    "REDIS_CONNECT_TIMEOUT": 0.25,
+    "REDIS_SOCKET_TIMEOUT": 1.0,
     "JOBS_PREFIX": "queue:",
     "JOBS_MAX_ATTEMPTS": 3,
     "JOBS_RETRY_BASE": 60.0,
@@ -24,13 +27,33 @@ DEFAULTS: dict[str, Any] = {
     "SHOP_PAYMENT_LATENCY": 1.5,
     "SHOP_PAYMENT_FAILURE_RATE": 0.0,
     "SHOP_PAYMENT_SEED": None,
+    "SHOP_IDEMPOTENCY_TTL": 24 * 60 * 60.0,
+    # Demo mode (the default, for `make run` and `flask run`): the demo controls and fault
+    # panel are on and the dashboard is open. SHOP_DEMO=0 is the production setting: no demo
+    # controls, and the dashboard only with SHOP_DASHBOARD_TOKEN (HTTP basic or bearer).
+    "SHOP_DEMO": True,
+    "SHOP_DASHBOARD_TOKEN": None,
+    # Signs the session cookie that carries the CSRF token; unset: one kept in the instance
+    # folder (shop.secret_key), so every process of one install shares it.
+    "SECRET_KEY": None,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Flask-WTF checks CSRF only where shop.csrf says: form posts, never JSON API calls.
+    "WTF_CSRF_CHECK_DEFAULT": False,
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
+
+
+def parse_flag(text: str) -> bool:
+    """Read an on/off variable: 0, false, no and off (any case) are off, anything else on."""
+    return text.strip().lower() not in ("0", "false", "no", "off")
+
 
 # Environment variables read at startup, each with the function that parses its text.
 ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "DATABASE_URL": str,
     "REDIS_URL": str,
+    "REDIS_CONNECT_TIMEOUT": float,
+    "REDIS_SOCKET_TIMEOUT": float,
     "JOBS_PREFIX": str,
     "JOBS_MAX_ATTEMPTS": int,
     "JOBS_RETRY_BASE": float,
@@ -44,6 +67,10 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "SHOP_PAYMENT_LATENCY": float,
     "SHOP_PAYMENT_FAILURE_RATE": float,
     "SHOP_PAYMENT_SEED": int,
+    "SHOP_IDEMPOTENCY_TTL": float,
+    "SHOP_DEMO": parse_flag,
+    "SHOP_DASHBOARD_TOKEN": str,
+    "SECRET_KEY": str,
     "MAX_CONTENT_LENGTH": int,
 }
 

@@ -1,19 +1,28 @@
-"""The database: engine and sessions in app.extensions["db"], a session per request, init-db."""
+"""The database: engine and sessions in app.extensions["db"], a session per request, init-db.
+
+The schema is built and changed only by the Alembic migrations in shop/migrations/, which
+init-db applies (so do the tests), on SQLite and PostgreSQL alike.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
+from alembic import command
+from alembic.config import Config
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop.models import Base, Product
+from shop.models import Product
 
 logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 # (sku, name, price in cents): the catalogue `init-db` seeds.
 SEED_PRODUCTS: tuple[tuple[str, str, int], ...] = (
@@ -40,9 +49,33 @@ def create_database(url: str) -> Database:
     return Database(engine, sessionmaker(engine, expire_on_commit=False))
 
 
+class UnmigratedDatabase(RuntimeError):
+    """The database has the shop's tables but no migration history: made before migrations."""
+
+
+def migration_config(connection: Connection) -> Config:
+    """Return the Alembic config that migrates connection (see shop/migrations/env.py)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Apply every migration the database has not had yet, in one transaction."""
+    with engine.begin() as connection:
+        tables = inspect(connection)
+        if tables.has_table("orders") and not tables.has_table("alembic_version"):
+            raise UnmigratedDatabase(
+                f"{engine.url.render_as_string()} was created before the shop had migrations; "
+                "move it away (e.g. delete instance/shop.db) and run init-db again"
+            )
+        command.upgrade(migration_config(connection), "head")
+
+
 def init_db(database: Database) -> None:
-    """Create missing tables and upsert the seed products, so running it twice is harmless."""
-    Base.metadata.create_all(database.engine)
+    """Migrate the schema to the newest version and upsert the seed products; safe to repeat."""
+    upgrade_schema(database.engine)
     with database.sessions.begin() as session:
         for sku, name, price_cents in SEED_PRODUCTS:
             session.merge(Product(sku=sku, name=name, price_cents=price_cents))
@@ -73,8 +106,11 @@ def close_session(exception: BaseException | None = None) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the tables and seed the products."""
-    init_db(current_database())
+    """Apply the schema's migrations and seed the products (safe to repeat)."""
+    try:
+        init_db(current_database())
+    except UnmigratedDatabase as error:
+        raise click.ClickException(str(error)) from None
     click.echo("Initialized the database.")
 
 

@@ -9,7 +9,8 @@ from flask import Flask
 
 from jobs import JobHandler
 from shop.db import Database
-from shop.gateway import SimulatedGateway
+from shop.demo_settings import live_settings_reader
+from shop.gateway import PaymentSettings, SimulatedGateway
 from shop.mail import Mailer, OutboxMailer, SendOrderConfirmation, SmtpMailer
 from shop.payments import ProcessPayment
 from shop.reports import GenerateReport
@@ -24,11 +25,26 @@ def build_mailer(app: Flask) -> Mailer:
 
 
 def build_gateway(app: Flask) -> SimulatedGateway:
-    """Return the simulated gateway configured by SHOP_PAYMENT_*."""
+    """Return the simulated gateway configured by SHOP_PAYMENT_*, its ledger in the database.
+
+    In demo mode it reads its settings from Redis for every charge, where the demo controls
+    change them; SHOP_PAYMENT_* are then the settings until someone does.
+    """
+    database: Database = app.extensions["db"]
+    configured = PaymentSettings(
+        float(app.config["SHOP_PAYMENT_LATENCY"]), float(app.config["SHOP_PAYMENT_FAILURE_RATE"])
+    )
+    live = None
+    if app.config["SHOP_DEMO"]:
+        # The queue's client: its short timeouts keep a Redis outage from stalling a charge.
+        redis = app.extensions["queue"].client.redis
+        live = live_settings_reader(redis, app.config["JOBS_PREFIX"], configured)
     return SimulatedGateway(
-        latency_seconds=float(app.config["SHOP_PAYMENT_LATENCY"]),
-        failure_rate=float(app.config["SHOP_PAYMENT_FAILURE_RATE"]),
+        database.sessions,
+        latency_seconds=configured.latency_seconds,
+        failure_rate=configured.failure_rate,
         rng=random.Random(app.config["SHOP_PAYMENT_SEED"]),
+        live_settings=live,
     )
 
 

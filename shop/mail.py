@@ -6,10 +6,10 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.models import Order, utc_now
@@ -58,7 +58,10 @@ def confirmation_message(order: Order, sender: str) -> EmailMessage:
     message["Subject"] = f"Order #{order.id} received"
     message["From"] = sender
     message["To"] = order.email
-    message["Message-ID"] = make_msgid(idstring=f"order-{order.id}", domain="shop.example")
+    # One Message-ID per order, the same on every attempt, so a resent copy is seen as the
+    # same email; the placing time keeps it unique when a fresh database reuses the id.
+    placed = order.created_at.strftime("%Y%m%d%H%M%S%f")
+    message["Message-ID"] = f"<order-{order.id}.{placed}.confirmation@shop.example>"
     lines = [f"Thank you for your order #{order.id}.", ""]
     lines += [
         f"{item.quantity} x {item.product.name} ({item.sku}): {format_cents(item.line_total_cents)}"
@@ -70,7 +73,17 @@ def confirmation_message(order: Order, sender: str) -> EmailMessage:
 
 
 class SendOrderConfirmation:
-    """Handles order_confirmation jobs: send the email once, then record confirmation_sent_at."""
+    """Handles order_confirmation jobs: at most one email per order, however often it runs.
+
+    1. claims the send with a conditional UPDATE (only one run, even concurrent, wins);
+    2. sends the email; if sending raises, gives the claim back so the retry can send;
+    3. records confirmation_sent_at.
+    What remains, chosen knowingly (at most once over at least once): a process killed
+    between 1 and 3 keeps the claim, so that order gets no email; the order page then says
+    "being sent" for good, and clearing confirmation_claimed_at lets a retry send it. And a
+    send that raised after the server had accepted the message (its reply lost) is sent
+    again by the retry; both copies carry one Message-ID, so a mail client can tell.
+    """
 
     # Retrying cannot mend a payload without a usable order_id, nor bring an order back.
     give_up_on = (InvalidPayload, OrderNotFound)
@@ -84,13 +97,35 @@ class SendOrderConfirmation:
         """Email the confirmation of the order named by payload["order_id"]."""
         order_id = read_order_id(payload)
         with self.sessions() as session:
-            order = get_order(session, order_id)
-            if order.confirmation_sent_at is not None:
-                logger.info("order %s: confirmation already sent", order_id)
-                return
-            message = confirmation_message(order, self.sender)
-        # Sent before it is recorded: a crash in between sends it twice, never zero times.
-        self.mailer.send(message)
+            message = confirmation_message(get_order(session, order_id), self.sender)
+        if not self.claim(order_id):
+            logger.info("order %s: confirmation already sent or being sent", order_id)
+            return
+        try:
+            self.mailer.send(message)
+        except BaseException:  # whatever stopped the send, even a time limit: let a retry send
+            self.release(order_id)
+            raise
         with self.sessions.begin() as session:
             session.get_one(Order, order_id).confirmation_sent_at = utc_now()
         logger.info("order %s: confirmation sent to %s", order_id, message["To"])
+
+    def claim(self, order_id: int) -> bool:
+        """Mark the order's confirmation as being sent; return False if it was already."""
+        claim = (
+            update(Order)
+            .where(Order.id == order_id, Order.confirmation_claimed_at.is_(None))
+            .values(confirmation_claimed_at=utc_now())
+        )
+        with self.sessions.begin() as session:
+            return session.connection().execute(claim).rowcount == 1
+
+    def release(self, order_id: int) -> None:
+        """Give back the claim of a send that failed, so a retry can send."""
+        release = (
+            update(Order)
+            .where(Order.id == order_id, Order.confirmation_sent_at.is_(None))
+            .values(confirmation_claimed_at=None)
+        )
+        with self.sessions.begin() as session:
+            session.execute(release)

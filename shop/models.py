@@ -1,43 +1,23 @@
-"""The shop's tables as SQLAlchemy 2.0 typed models; money is integer cents everywhere."""
+"""The shop's tables as SQLAlchemy 2.0 typed models; money is integer cents everywhere.
+
+Two tables live beside the code that owns them: the simulated gateway's ledger
+(shop/gateway.py) and the idempotency keys of POST /orders (shop/idempotency.py).
+Every change to a table goes through a migration in shop/migrations/.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String, TypeDecorator
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.columns import Base, UtcDateTime, utc_now
+
+__all__ = ["Base", "Order", "OrderItem", "OrderJob", "Payment", "Product", "Report", "utc_now"]
 
 ORDER_STATUSES = ("pending", "paid", "payment_failed")
-
-
-def utc_now() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Store naive UTC, load aware UTC: the same on SQLite (which keeps no offset) and Postgres."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Convert an aware datetime to naive UTC; refuse a naive one (whose zone is a guess)."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware one, e.g. utc_now()")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Mark a loaded naive UTC datetime as UTC."""
-        return value.replace(tzinfo=UTC) if value is not None else None
-
-
-class Base(DeclarativeBase):
-    """The declarative base every model shares."""
 
 
 class Product(Base):
@@ -62,7 +42,16 @@ class Order(Base):
     )
     total_cents: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
+    # Set by the one confirmation job that may send the email (see shop.mail), then sent_at.
+    confirmation_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The order page's timeline: when POST /orders arrived and when its answer had been
+    # sent (shop.request_timing); NULL for orders placed before, or while it is sending.
+    request_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Only for the demo's synchronous checkout (shop.sync_checkout), which runs the three
+    # handlers inside the request: each run's type, start, end and error. NULL: queued.
+    inline_jobs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
     jobs: Mapped[list[OrderJob]] = relationship(order_by="OrderJob.id")
@@ -90,15 +79,21 @@ class OrderItem(Base):
 
 
 class OrderJob(Base):
-    """A queue job dispatched for an order, kept so the order page can ask for its state."""
+    """A job to push for an order (the outbox), written in the order's transaction.
+
+    pushed_at stays NULL until Redis has confirmed the push; the relay pushes the rest.
+    """
 
     __tablename__ = "order_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    job_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # "order-<order id>-<type>": pushing it again is a no-op in Redis (JobQueue.dispatch).
+    job_id: Mapped[str] = mapped_column(String(128), unique=True)
     type: Mapped[str] = mapped_column(String(50))
     queue: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
 class Payment(Base):
@@ -114,11 +109,11 @@ class Payment(Base):
 
 
 class Report(Base):
-    """A stored sales report; order_id names the order whose job generated it."""
+    """A stored sales report; order_id names the order whose job generated it (one at most)."""
 
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

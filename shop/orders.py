@@ -1,4 +1,4 @@
-"""Order services: place an order, dispatch its jobs, find it; plain functions taking a session."""
+"""Order services: price and place an order, find it; plain functions taking a session."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs import JobQueue
-from shop.models import Order, OrderItem, OrderJob, Product
+from shop.models import Order, OrderItem, Product
 from shop.validation import OrderError, OrderLine
 
 # Job type (the handler's registered name) -> the queue it is dispatched to.
@@ -79,18 +78,3 @@ def read_order_id(payload: Mapping[str, Any]) -> int:
     if isinstance(order_id, bool) or not isinstance(order_id, int) or order_id < 1:
         raise InvalidPayload(f"payload needs a positive integer order_id, got {payload!r}")
     return order_id
-
-
-def dispatch_order_jobs(session: Session, queue: JobQueue, order: Order) -> list[OrderJob]:
-    """Queue the order's jobs and add their OrderJob rows; call after the order is committed."""
-    jobs = [
-        OrderJob(
-            order_id=order.id,
-            job_id=queue.dispatch(queue_name, job_type, order_payload(order.id)),
-            type=job_type,
-            queue=queue_name,
-        )
-        for job_type, queue_name in JOB_QUEUES.items()
-    ]
-    session.add_all(jobs)
-    return jobs

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.gateway import SimulatedGateway
@@ -14,12 +16,19 @@ from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
 logger = logging.getLogger(__name__)
 
 
+def payment_key(order_id: int) -> str:
+    """Return the gateway idempotency key of an order's charge: one charge per order."""
+    return f"order-{order_id}"
+
+
 class ProcessPayment:
-    """Handles process_payment jobs.
+    """Handles process_payment jobs; at most one charge per order, however often it runs.
 
     1. loads the order and skips it if a payment is already recorded (jobs can run twice);
-    2. charges its total through the gateway, outside any transaction;
-    3. records the Payment and marks the order paid, in one transaction.
+    2. charges its total through the gateway with the order's idempotency key, outside any
+       transaction: a second run, even a concurrent one, gets the first charge back;
+    3. records the Payment and marks the order paid, in one transaction; Payment.order_id
+       is UNIQUE, so of two concurrent runs one records and the other finds it recorded.
     A declined charge raises PaymentDeclined, so the queue retries with backoff; once the
     queue gives up, the order page shows payment_failed (see shop.summary.order_status).
     """
@@ -41,11 +50,23 @@ class ProcessPayment:
                 return
             amount_cents = order.total_cents
         # The session is closed here: no connection or lock is held while the gateway is slow.
-        reference = self.gateway.charge(amount_cents, idempotency_key=f"order-{order_id}")
-        with self.sessions.begin() as session:
-            # Payment.order_id is UNIQUE: two racing attempts cannot both record a payment.
-            session.add(
-                Payment(order_id=order_id, amount_cents=amount_cents, gateway_reference=reference)
-            )
-            session.get_one(Order, order_id).status = "paid"
+        reference = self.gateway.charge(amount_cents, idempotency_key=payment_key(order_id))
+        try:
+            with self.sessions.begin() as session:
+                payment = Payment(
+                    order_id=order_id, amount_cents=amount_cents, gateway_reference=reference
+                )
+                session.add(payment)
+                session.get_one(Order, order_id).status = "paid"
+        except IntegrityError:
+            if not self.is_recorded(order_id):
+                raise
+            logger.info("order %s: a concurrent run recorded the payment first", order_id)
+            return
         logger.info("order %s paid: %s cents, %s", order_id, amount_cents, reference)
+
+    def is_recorded(self, order_id: int) -> bool:
+        """Return True if the order's payment is in the database."""
+        with self.sessions() as session:
+            query = select(Payment.id).where(Payment.order_id == order_id)
+            return session.scalar(query) is not None

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import ColumnElement, desc, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.models import Order, OrderItem, Product, Report
@@ -65,14 +66,18 @@ def build_sales_report(session: Session) -> dict[str, Any]:
 
 
 def latest_report_id(session: Session, order_id: int) -> int | None:
-    """Return the id of the newest report generated for order_id, if any."""
+    """Return the id of the report generated for order_id, if any."""
     return session.scalar(
         select(Report.id).where(Report.order_id == order_id).order_by(Report.id.desc()).limit(1)
     )
 
 
 class GenerateReport:
-    """Handles generate_report jobs: build the sales report and store it for the order."""
+    """Handles generate_report jobs: store the sales report of the order, once.
+
+    A second run, even a concurrent one, keeps the first report (Report.order_id is UNIQUE),
+    so running the job again gives the same result.
+    """
 
     # Retrying cannot mend a payload without a usable order_id, nor bring an order back.
     give_up_on = (InvalidPayload, OrderNotFound)
@@ -83,9 +88,19 @@ class GenerateReport:
     def handle(self, payload: dict[str, Any]) -> None:
         """Store a sales report linked to the order named by payload["order_id"]."""
         order_id = read_order_id(payload)
-        with self.sessions.begin() as session:
-            get_order(session, order_id)
-            report = Report(order_id=order_id, data=build_sales_report(session))
-            session.add(report)
-            session.flush()
-            logger.info("order %s: report %s generated", order_id, report.id)
+        try:
+            with self.sessions.begin() as session:
+                get_order(session, order_id)
+                existing = latest_report_id(session, order_id)
+                if existing is not None:
+                    logger.info("order %s: report %s kept", order_id, existing)
+                    return
+                report = Report(order_id=order_id, data=build_sales_report(session))
+                session.add(report)
+                session.flush()
+                logger.info("order %s: report %s generated", order_id, report.id)
+        except IntegrityError:
+            with self.sessions() as session:
+                if latest_report_id(session, order_id) is None:
+                    raise
+            logger.info("order %s: a concurrent run stored the report first", order_id)

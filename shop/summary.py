@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from jobs import JobQueue, JobState
@@ -19,14 +20,21 @@ STATE_FIELDS = ("state", "attempts", "error", "enqueued_at", "started_at", "fini
 
 @dataclass(frozen=True)
 class TrackedJob:
-    """A job recorded for an order, with its state from the queue (None once Redis forgot it)."""
+    """A job recorded for an order, with its state from the queue (None if Redis has none)."""
 
     job: OrderJob
     state: JobState | None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the job as the order page's JSON shows it."""
-        known = self.state.to_dict() if self.state is not None else {"state": "unknown"}
+        """Return the job as the order page's JSON shows it.
+
+        Its state is Redis's; without one, "unqueued" while the job waits in the outbox to be
+        pushed, else "unknown" (Redis forgot the job, or could not be asked).
+        """
+        if self.state is not None:
+            known = self.state.to_dict()
+        else:
+            known = {"state": "unqueued" if self.job.pushed_at is None else "unknown"}
         return {
             "id": self.job.job_id,
             "type": self.job.type,
@@ -87,8 +95,20 @@ def order_status(order: Order, jobs: Sequence[TrackedJob]) -> str:
         and tracked.state is not None
         and tracked.state.state == "failed"
         for tracked in jobs
+    ) or any(  # the demo's synchronous checkout ran it inside the request
+        run["type"] == "process_payment" and run["error"] for run in order.inline_jobs or []
     )
     return "payment_failed" if order.status == "pending" and payment_failed else order.status
+
+
+def job_states(queue: JobQueue, job_ids: list[str]) -> list[JobState | None]:
+    """Return each job's state from Redis; all None if Redis cannot be reached."""
+    if not job_ids:
+        return []
+    try:
+        return queue.states(job_ids)
+    except RedisError:  # the page still shows the order, and says what it knows of its jobs
+        return [None] * len(job_ids)
 
 
 def summarize_order(session: Session, queue: JobQueue, order_id: int) -> OrderSummary | None:
@@ -96,6 +116,6 @@ def summarize_order(session: Session, queue: JobQueue, order_id: int) -> OrderSu
     order = session.get(Order, order_id)
     if order is None:
         return None
-    states = queue.states([job.job_id for job in order.jobs]) if order.jobs else []
+    states = job_states(queue, [job.job_id for job in order.jobs])
     jobs = [TrackedJob(job, state) for job, state in zip(order.jobs, states, strict=True)]
     return OrderSummary(order, jobs, order_status(order, jobs), latest_report_id(session, order_id))

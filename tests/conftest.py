@@ -1,4 +1,4 @@
-"""Fixtures every test tier shares: a real Redis and a key prefix of the test's own."""
+"""Fixtures every test tier shares: a real Redis, a key prefix and a database of the test's own."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 import redis as redis_py
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateSchema, DropSchema
 
 import jobs
 from shop.embedded_redis import start_embedded_redis
@@ -45,3 +49,43 @@ def redis(redis_url: str, prefix: str) -> Iterator[redis_py.Redis]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+POSTGRES_URL = os.environ.get(
+    "SHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_schema_url(base_url: str) -> Iterator[str]:
+    """Create a schema of the test's own and yield a URL whose search_path is it; drop it after."""
+    try:
+        engine = create_engine(base_url)
+        with engine.connect():
+            pass
+    except (ImportError, OperationalError) as error:
+        if os.environ.get("CI"):  # CI must test PostgreSQL, not skip it quietly
+            pytest.fail(f"PostgreSQL not available at {base_url}: {error}")
+        pytest.skip(f"PostgreSQL not available at {base_url}: {error}")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as connection:
+        connection.execute(CreateSchema(schema))
+    try:
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(DropSchema(schema, cascade=True))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's own: a SQLite file, or a fresh PostgreSQL schema.
+
+    Every test using it runs on both. PostgreSQL is the machine's (SHOP_TEST_POSTGRES_URL);
+    where none answers the PostgreSQL half is skipped, except under CI, where it fails.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shop.db'}"
+    else:
+        yield from postgres_schema_url(POSTGRES_URL)

@@ -127,7 +127,7 @@ def is_running(pid: int) -> bool:
 
 
 def test_run_command_serves_an_order_then_stops_cleanly_on_ctrl_c(launcher: Launcher) -> None:
-    # Given the run command has started an embedded Redis, the web app and 4 workers
+    # Given the run command has started an embedded Redis, the web app, 4 workers, the relay
     products = wait_until(
         lambda: products_or_none(launcher.http), launcher, "GET /products", START_SECONDS
     )
@@ -164,7 +164,7 @@ def test_run_command_serves_an_order_then_stops_cleanly_on_ctrl_c(launcher: Laun
     # Then every process exits with 0, and the embedded Redis is stopped last
     assert launcher.process.wait(timeout=STOP_SECONDS) == 0, launcher.log()
     log = launcher.log()
-    for name in ["web", "worker.1", "worker.2", "worker.3", "worker.4"]:
+    for name in ["web", "worker.1", "worker.2", "worker.3", "worker.4", "relay"]:
         assert f"{name} exited with code 0" in log, log
     assert log.rstrip().endswith("embedded Redis stopped (exit code 0)"), log
     assert not any(is_running(pid) for pid in launcher.child_pids()), log

@@ -1,9 +1,8 @@
-"""Fixtures for the shop's tests: an app on SQLite or PostgreSQL with its own Redis prefix."""
+"""Fixtures for the shop's tests: an app on SQLite or PostgreSQL (tests/conftest.py's
+database_url) with its own Redis prefix, the schema made by the migrations."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,54 +10,17 @@ import pytest
 import redis as redis_py
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateSchema, DropSchema
 
 from shop import create_app
 from shop.db import Database, init_db
-
-POSTGRES_URL = os.environ.get(
-    "SHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-def postgres_schema_url(base_url: str) -> Iterator[str]:
-    """Create a schema of the test's own and yield a URL whose search_path is it; drop it after."""
-    try:
-        engine = create_engine(base_url)
-        with engine.connect():
-            pass
-    except (ImportError, OperationalError) as error:
-        pytest.skip(f"PostgreSQL not available at {base_url}: {error}")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the test's own: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shop.db'}"
-    else:
-        yield from postgres_schema_url(POSTGRES_URL)
 
 
 @pytest.fixture
 def app(
     database_url: str, redis_url: str, prefix: str, redis: redis_py.Redis, tmp_path: Path
 ) -> Iterator[Flask]:
-    """The shop on the test's database and Redis prefix, schema created and products seeded."""
+    """The shop on the test's database and Redis prefix, migrated and seeded by init-db's code."""
     app = create_app({
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -76,6 +38,7 @@ def app(
         yield app
     finally:
         app.extensions["redis"].close()
+        app.extensions["queue"].client.redis.close()
         app.extensions["db"].engine.dispose()
 
 

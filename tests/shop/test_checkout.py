@@ -15,7 +15,7 @@ from shop.db import Database
 from shop.forms import quantity_field
 from shop.models import Order, OrderJob
 from shop.validation import MAX_QUANTITY
-from tests.shop.support import count_orders, queue_keys
+from tests.shop.support import count_orders, post_form, queue_keys
 
 GOOD_ITEM = {"sku": "MUG-ENAMEL", "quantity": 2}
 
@@ -146,7 +146,7 @@ def test_the_form_places_an_order_and_lands_on_its_page(
 ) -> None:
     form = {"email": "ada@example.com", quantity_field("TEAPOT-IRON"): "1"}
 
-    response = client.post("/orders", data=form)
+    response = post_form(client, "/orders", form)
 
     assert response.status_code == 303
     order = session.scalars(select(Order)).one()
@@ -164,7 +164,7 @@ def test_a_bad_form_is_shown_again_with_errors_by_the_fields(
     form = {"email": "not-an-email", quantity_field("TEAPOT-IRON"): "1000",
             quantity_field("BISCUITS"): "3"}
 
-    response = client.post("/orders", data=form)
+    response = post_form(client, "/orders", form)
 
     assert response.status_code == 422
     assert response.mimetype == "text/html"
@@ -179,7 +179,7 @@ def test_a_bad_form_is_shown_again_with_errors_by_the_fields(
 
 
 def test_an_empty_form_asks_for_a_product(client: FlaskClient, database: Database) -> None:
-    response = client.post("/orders", data={"email": "ada@example.com"})
+    response = post_form(client, "/orders", {"email": "ada@example.com"})
 
     assert response.status_code == 422
     assert 'id="items-error"' in response.text

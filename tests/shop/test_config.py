@@ -92,3 +92,14 @@ def test_shared_objects_live_in_app_extensions(clean_environment: Path) -> None:
     assert isinstance(app.extensions["queue"], JobQueue)
     assert app.extensions["queue"].client.keys.prefix == "shop-test:"
     assert isinstance(app.extensions["db"], Database)
+
+
+def test_only_the_dispatching_client_has_short_timeouts(clean_environment: Path) -> None:
+    app = build({"REDIS_CONNECT_TIMEOUT": 0.5, "REDIS_SOCKET_TIMEOUT": 2.0})
+
+    dispatching = app.extensions["queue"].client.redis.connection_pool.connection_kwargs
+    blocking = app.extensions["redis"].connection_pool.connection_kwargs
+    assert (dispatching["socket_connect_timeout"], dispatching["socket_timeout"]) == (0.5, 2.0)
+    # The worker's blocking pop waits up to 2 s: its client must not time out before
+    assert blocking.get("socket_timeout") is None
+    assert app.config["SHOP_IDEMPOTENCY_TTL"] == 24 * 60 * 60

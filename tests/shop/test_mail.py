@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from shop.db import Database
 from shop.embedded_redis import free_port
-from shop.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer
+from shop.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer, confirmation_message
 from shop.models import Order
 from shop.orders import InvalidPayload, OrderNotFound, place_order
 from shop.validation import OrderLine
@@ -102,7 +102,9 @@ def test_without_smtp_the_message_is_written_to_the_outbox(
     assert f"#{order.id}" in message["Subject"]
 
 
-def test_an_smtp_server_that_is_down_fails_the_attempt(database: Database, order: Order) -> None:
+def test_an_smtp_server_that_is_down_fails_the_attempt_and_the_retry_sends(
+    database: Database, order: Order, smtp: tuple[int, Inbox]
+) -> None:
     nobody_listens = SmtpMailer("127.0.0.1", free_port())
     handler = SendOrderConfirmation(database.sessions, nobody_listens, "s@x.io")
 
@@ -110,7 +112,41 @@ def test_an_smtp_server_that_is_down_fails_the_attempt(database: Database, order
         handler.handle({"order_id": order.id})
 
     with database.sessions() as session:
-        assert session.get_one(Order, order.id).confirmation_sent_at is None
+        stored = session.get_one(Order, order.id)
+        assert (stored.confirmation_claimed_at, stored.confirmation_sent_at) == (None, None)
+    # And once the server is back, the queue's retry sends it
+    port, inbox = smtp
+    SendOrderConfirmation(database.sessions, SmtpMailer("127.0.0.1", port), "s@x.io").handle(
+        {"order_id": order.id}
+    )
+    assert len(inbox.messages) == 1
+
+
+def test_a_run_that_died_after_claiming_leaves_the_order_unsent(
+    database: Database, order: Order, smtp: tuple[int, Inbox]
+) -> None:
+    # Given a run that claimed the send and was killed before sending (at most once)
+    port, inbox = smtp
+    handler = SendOrderConfirmation(database.sessions, SmtpMailer("127.0.0.1", port), "s@x.io")
+    assert handler.claim(order.id)
+
+    # When the job runs again
+    handler.handle({"order_id": order.id})
+
+    # Then no email is sent: the claim stands, and the order says it is being sent
+    assert inbox.messages == []
+    with database.sessions() as session:
+        stored = session.get_one(Order, order.id)
+        assert stored.confirmation_claimed_at is not None
+        assert stored.confirmation_sent_at is None
+
+
+def test_every_attempt_carries_the_same_message_id(database: Database, order: Order) -> None:
+    with database.sessions() as session:
+        stored = session.get_one(Order, order.id)
+        first = confirmation_message(stored, "s@x.io")["Message-ID"]
+        assert confirmation_message(stored, "s@x.io")["Message-ID"] == first
+    assert first.startswith(f"<order-{order.id}.")
 
 
 @pytest.mark.parametrize(

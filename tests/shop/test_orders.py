@@ -1,37 +1,25 @@
-"""Order services against the real database and Redis."""
+"""Order services against the real database."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-import redis as redis_py
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs import JobQueue
-from shop.models import Order, OrderJob
+from shop.models import Order
 from shop.orders import (
     JOB_QUEUES,
     SHOP_QUEUES,
     InvalidPayload,
     OrderNotFound,
-    dispatch_order_jobs,
     get_order,
     list_products,
     place_order,
     read_order_id,
 )
 from shop.validation import OrderError, OrderLine
-
-
-@pytest.fixture
-def queue(app: Flask) -> JobQueue:
-    """The app's job queue."""
-    queue: JobQueue = app.extensions["queue"]
-    return queue
 
 
 def test_products_are_listed_by_name(session: Session) -> None:
@@ -69,29 +57,6 @@ def test_an_unknown_sku_is_named_and_nothing_is_added(session: Session) -> None:
 def test_get_order_raises_for_an_unknown_id(session: Session) -> None:
     with pytest.raises(OrderNotFound, match="order 404"):
         get_order(session, 404)
-
-
-def test_each_job_goes_to_its_queue_with_the_order_id(
-    session: Session, queue: JobQueue, redis: redis_py.Redis, prefix: str
-) -> None:
-    order = place_order(session, "ada@example.com", [OrderLine("TEA-SENCHA", 1)])
-    session.commit()
-
-    jobs = dispatch_order_jobs(session, queue, order)
-    session.commit()
-
-    assert {job.type: job.queue for job in jobs} == JOB_QUEUES
-    for job in jobs:
-        [raw] = redis.lrange(prefix + job.queue, 0, -1)
-        queued: dict[str, Any] = json.loads(raw)
-        assert queued["id"] == job.job_id
-        assert queued["handler"] == job.type
-        assert queued["payload"] == {"order_id": order.id}
-        assert queued["queue"] == job.queue
-        assert queued["attempts"] == 0
-        assert isinstance(queued["created_at"], float)
-    recorded = session.scalars(select(OrderJob).where(OrderJob.order_id == order.id)).all()
-    assert {job.job_id for job in recorded} == {job.job_id for job in jobs}
 
 
 def test_the_worker_serves_every_queue_jobs_go_to() -> None:

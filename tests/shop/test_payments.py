@@ -27,7 +27,9 @@ def order(session: Session) -> Order:
 
 def handler(database: Database, failure_rate: float = 0.0) -> ProcessPayment:
     """Return a ProcessPayment with an instant, seeded gateway."""
-    gateway = SimulatedGateway(latency_seconds=0, failure_rate=failure_rate, rng=random.Random(1))
+    gateway = SimulatedGateway(
+        database.sessions, latency_seconds=0, failure_rate=failure_rate, rng=random.Random(1)
+    )
     return ProcessPayment(database.sessions, gateway)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from jobs import JobState
@@ -9,9 +11,10 @@ from shop.models import Order, OrderJob
 from shop.summary import TrackedJob, order_status
 
 
-def tracked(job_type: str, state: str | None) -> TrackedJob:
-    """Return a job of job_type in the given queue state (None: Redis forgot it)."""
-    job = OrderJob(job_id=f"{job_type}-id", type=job_type, queue="q")
+def tracked(job_type: str, state: str | None, pushed: bool = True) -> TrackedJob:
+    """Return a job of job_type in the given queue state (None: Redis has none)."""
+    pushed_at = datetime(2025, 3, 1, tzinfo=UTC) if pushed else None
+    job = OrderJob(job_id=f"{job_type}-id", type=job_type, queue="q", pushed_at=pushed_at)
     if state is None:
         return TrackedJob(job, None)
     job_state = JobState(
@@ -54,3 +57,11 @@ def test_a_job_redis_forgot_reads_as_unknown() -> None:
         "attempts": None, "error": None, "enqueued_at": None, "started_at": None,
         "finished_at": None, "due_at": None,
     }
+
+
+def test_a_job_not_pushed_yet_reads_as_unqueued() -> None:
+    assert tracked("generate_report", None, pushed=False).to_dict()["state"] == "unqueued"
+
+
+def test_a_job_redis_has_shows_its_state_even_if_its_push_was_not_marked() -> None:
+    assert tracked("generate_report", "queued", pushed=False).to_dict()["state"] == "queued"

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from shop.db import SEED_PRODUCTS
+from shop.models import Order, utc_now
 from shop.money import format_cents
 from tests.shop.support import run_worker
 
@@ -130,6 +131,16 @@ def test_the_order_page_is_html_by_default(client: FlaskClient) -> None:
     assert "not sent yet" in response.text
     for job in placed["jobs"]:
         assert job["id"] in response.text
+
+
+def test_a_confirmation_claimed_but_not_sent_shows_as_being_sent(
+    client: FlaskClient, app: Flask
+) -> None:
+    placed = place(client)
+    with app.extensions["db"].sessions.begin() as session:
+        session.get_one(Order, placed["order_id"]).confirmation_claimed_at = utc_now()
+
+    assert "being sent" in client.get(f"/orders/{placed['order_id']}").text
 
 
 @pytest.mark.parametrize(

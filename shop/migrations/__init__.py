@@ -1,0 +1,1 @@
+"""The schema's Alembic migrations; shop.db.upgrade_schema applies them."""

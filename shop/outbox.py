@@ -1,0 +1,64 @@
+"""The outbox: an order's jobs are rows written with the order, pushed to Redis after commit.
+
+Writing the order and its jobs in one transaction means neither exists without the other.
+Pushing after the commit means a worker never pops a job for an order it cannot see yet.
+Whatever the push did not confirm (Redis down, the process died) keeps pushed_at NULL and
+the relay (shop.relay) pushes it later; each job's id is derived from the order and the job
+type, so a push that happens twice queues the job once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from jobs import JobQueue
+from jobs.keys import check_job_id
+from shop.models import Order, OrderJob, utc_now
+from shop.orders import JOB_QUEUES, order_payload
+
+logger = logging.getLogger(__name__)
+
+
+def order_job_id(order_id: int, job_type: str) -> str:
+    """Return the id of an order's job of job_type, e.g. "order-42-process_payment"."""
+    return check_job_id(f"order-{order_id}-{job_type}")
+
+
+def record_order_jobs(session: Session, order: Order) -> list[OrderJob]:
+    """Add the order's jobs, not yet pushed, to its transaction; the caller commits."""
+    jobs = [
+        OrderJob(
+            order_id=order.id, job_id=order_job_id(order.id, job_type), type=job_type,
+            queue=queue_name,
+        )
+        for job_type, queue_name in JOB_QUEUES.items()
+    ]
+    session.add_all(jobs)
+    session.flush()
+    return jobs
+
+
+def push_jobs(session: Session, queue: JobQueue, jobs: Sequence[OrderJob]) -> int:
+    """Push committed jobs to Redis and mark them pushed; return how many went.
+
+    Stops at the first Redis error, leaving the rest to the relay: the order is saved, so
+    the request must not fail, nor wait on every job's timeout.
+    """
+    pushed = 0
+    for job in jobs:
+        try:
+            queue.dispatch(job.queue, job.type, order_payload(job.order_id), job_id=job.job_id)
+        except RedisError as error:
+            logger.warning(
+                "Redis refused job %s (%s): %d job(s) left for the relay",
+                job.job_id, error, len(jobs) - pushed,
+            )
+            break
+        job.pushed_at = utc_now()
+        pushed += 1
+    session.commit()
+    return pushed

@@ -1,0 +1,127 @@
+"""The relay pushes the outbox's waiting jobs, once each, and survives a Redis that is down.
+
+The `flask --app shop relay` command, its signals and exit code: tests/e2e/test_outbox.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import redis as redis_py
+from flask import Flask
+from sqlalchemy import select, update
+
+import jobs
+from jobs import JobQueue
+from shop import relay
+from shop.db import Database
+from shop.embedded_redis import free_port
+from shop.models import OrderJob, utc_now
+from shop.orders import place_order
+from shop.outbox import record_order_jobs
+from shop.relay import Relay, relay_once
+from shop.validation import OrderLine
+
+QUEUES = ("emails", "payments", "reports")
+
+
+@pytest.fixture
+def queue(app: Flask) -> JobQueue:
+    """The app's job queue."""
+    queue: JobQueue = app.extensions["queue"]
+    return queue
+
+
+def waiting_order(database: Database, age_seconds: float = 60.0) -> int:
+    """Commit an order whose three jobs were never pushed, written age_seconds ago."""
+    with database.sessions() as session:
+        order = place_order(session, "ada@example.com", [OrderLine("BISCUITS", 1)])
+        for job in record_order_jobs(session, order):
+            job.created_at = utc_now() - timedelta(seconds=age_seconds)
+        session.commit()
+        return order.id
+
+
+def unpushed(database: Database) -> list[str]:
+    """Return the ids of the jobs still waiting to be pushed."""
+    with database.sessions() as session:
+        return list(session.scalars(select(OrderJob.job_id).where(OrderJob.pushed_at.is_(None))))
+
+
+def queued(redis: redis_py.Redis, prefix: str) -> int:
+    """Return how many jobs wait on the shop's queues."""
+    return sum(redis.llen(prefix + queue) for queue in QUEUES)
+
+
+def test_waiting_jobs_are_pushed_and_marked(
+    database: Database, queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    order_id = waiting_order(database)
+
+    assert relay_once(database, queue, min_age_seconds=5) == 3
+
+    assert unpushed(database) == []
+    assert queued(redis, prefix) == 3
+    assert redis.lrange(prefix + "payments", 0, -1)[0].count(f"order-{order_id}-") == 1
+
+
+def test_jobs_younger_than_min_age_are_left_to_their_request(
+    database: Database, queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    waiting_order(database, age_seconds=0)
+
+    assert relay_once(database, queue, min_age_seconds=5) == 0
+
+    assert len(unpushed(database)) == 3
+    assert queued(redis, prefix) == 0
+
+
+def test_a_job_redis_already_has_is_not_queued_again(
+    database: Database, queue: JobQueue, redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given jobs the request pushed but could not mark (it died right after the push)
+    waiting_order(database)
+    relay_once(database, queue, min_age_seconds=0)
+    with database.sessions.begin() as session:
+        session.execute(update(OrderJob).values(pushed_at=None))
+
+    # When the relay pushes them
+    relay_once(database, queue, min_age_seconds=0)
+
+    # Then each job is queued once, and now marked
+    assert queued(redis, prefix) == 3
+    assert unpushed(database) == []
+
+
+def test_many_jobs_go_in_batches(
+    database: Database, queue: JobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(relay, "BATCH_SIZE", 2)
+    waiting_order(database)
+    waiting_order(database)
+
+    assert relay_once(database, queue, min_age_seconds=0) == 6
+
+
+def test_with_redis_down_a_pass_pushes_nothing_and_keeps_the_jobs(
+    database: Database, prefix: str
+) -> None:
+    waiting_order(database)
+    nobody = JobQueue(jobs.connect(f"redis://127.0.0.1:{free_port()}/0"), prefix)
+
+    assert Relay(database, nobody, 1.0, 0).run(once=True) == 0
+
+    assert len(unpushed(database)) == 3
+
+
+def test_the_relay_runs_until_stopped(database: Database, queue: JobQueue) -> None:
+    relay_loop = Relay(database, queue, interval_seconds=0.05, min_age_seconds=0)
+    thread = threading.Thread(target=relay_loop.run)
+    thread.start()
+
+    relay_loop.stopping.set()  # what the SIGTERM handler does
+    thread.join(timeout=10)
+
+    assert not thread.is_alive()
