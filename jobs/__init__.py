@@ -1,7 +1,7 @@
 """A reliable job queue on Redis lists, following the lesson "Asynchronous Processing"."""
 
 from jobs.backoff import RetryPolicy, compute_backoff
-from jobs.client import QueueClient, connect
+from jobs.client import WAKE_UP, QueueClient, connect
 from jobs.handler import JobHandler
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
@@ -9,6 +9,7 @@ from jobs.queue import JobNotFound, JobQueue
 from jobs.worker import JobTimedOut, UnknownHandler, Worker
 
 __all__ = [
+    "WAKE_UP",
     "Job",
     "JobHandler",
     "JobNotFound",

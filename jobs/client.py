@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -162,6 +164,18 @@ class QueueClient:
             for job_id, fields in zip(job_ids, hashes, strict=True)
         ]
 
+    def register(self, queues: Sequence[str]) -> None:
+        """Record this worker as alive now, and what it serves (for dashboards)."""
+        description = {
+            "queues": ",".join(queues), "pid": str(os.getpid()), "host": socket.gethostname(),
+            "started_at": repr(time.time()),
+        }
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self.keys.workers, {self.worker_id: time.time()})
+            # redis-py's type for mapping wants a Mapping of a union, not of str.
+            pipe.hset(self.keys.worker(self.worker_id), mapping=description)  # type: ignore[arg-type]
+            pipe.execute()
+
     def heartbeat(self) -> None:
         """Record this worker as alive now."""
         self.redis.zadd(self.keys.workers, {self.worker_id: time.time()})
@@ -188,7 +202,8 @@ class QueueClient:
         jobs = [taken.job for taken in held if taken.job is not None]
         raws = [taken.raw for taken in held if taken.job is not None]
         error = f"abandoned {max_recoveries + 1} times"
-        keys, args = [self.keys.workers, processing, self.keys.failed], []
+        keys = [self.keys.workers, processing, self.keys.failed, self.keys.worker(worker_id)]
+        args: list[Any] = []
         # Each goes back onto the front of its queue: last first keeps their order.
         for raw, job in zip(reversed(raws), reversed(jobs), strict=True):
             keys += [self.keys.queue(job.queue), self.keys.job(job.id)]
@@ -204,7 +219,7 @@ class QueueClient:
             # Rare (a worker died holding data that is not a job): fail it, then reap again,
             # now with nothing held, to take the worker off the registry.
             failed += _count_recorded(self._run(malformed))
-            self._run([Call("reap", keys[:3], [worker_id, repr(dead_before), max_recoveries,
+            self._run([Call("reap", keys[:4], [worker_id, repr(dead_before), max_recoveries,
                                                repr(now), WAKE_UP])])
         return returned, failed
 
@@ -352,7 +367,7 @@ def malformed_entry(taken: Taken, failed_at: float) -> tuple[str, str]:
 
 def _fail_malformed(processing: str, keys: Keys, taken: Taken, now: float) -> Call:
     reason, entry = malformed_entry(taken, now)
-    outcome = Fail(taken.raw, None, entry, reason, 0, "", now, now)
+    outcome = Fail(taken.raw, None, entry, reason, "", now, now)
     stats = [keys.stats("failed", minute_of(now)), keys.handler_stats]
     return Call("fail", [processing, keys.failed, *stats], outcome.args())
 

@@ -105,7 +105,7 @@ class JobState:
     due_at: float | None
     worker: str | None = None
     recoveries: int = 0
-    history: tuple[dict[str, Any], ...] = ()  # one record per finished attempt, oldest first
+    history: tuple[dict[str, Any], ...] = ()  # one record per finished attempt (run), in order
 
     @classmethod
     def from_hash(cls, job_id: str, fields: dict[str, str], now: float) -> JobState:
@@ -140,13 +140,17 @@ class JobState:
 
 
 def _history(fields: dict[str, str]) -> tuple[dict[str, Any], ...]:
-    """The `attempt:<n>` records of a job hash, by attempt number."""
+    """The `run:<n>` records of a job hash, in the order the attempts ended.
+
+    Numbered by run, not attempt: a job retried from the failed list starts again at
+    attempt 1, and its earlier records stay.
+    """
     numbered = [
         (int(name.partition(":")[2]), value)
         for name, value in fields.items()
-        if name.startswith("attempt:") and value
+        if name.startswith("run:") and value
     ]
-    return tuple({"attempt": n, **json.loads(value)} for n, value in sorted(numbered))
+    return tuple({"run": n, **json.loads(value)} for n, value in sorted(numbered))
 
 
 def _float_or_none(value: str | None) -> float | None:

@@ -8,8 +8,9 @@
 | `queue:processing:<worker>` | list | job JSON a worker took and has not finished | pop           |
 | `queue:failed`              | list | job JSON + `error` + `failed_at`            | fail          |
 | `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one | every script  |
-|                             |      | `attempt:<n>` field (JSON) per attempt      |               |
+|                             |      | `run:<n>` record (JSON) per attempt ended   |               |
 | `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)| worker, reap  |
+| `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at    | worker, reap  |
 | `queue:reaper`              | str  | the id of the worker reaping now (a lock)   | reaper        |
 | `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (2 h)       | ack           |
 | `queue:stats:failed:<m>`    | str  | jobs failed for good in minute m (2 h)      | fail          |
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 
 # Queue names that would collide with the keys above.
 RESERVED_QUEUE_NAMES = frozenset(
-    {"delayed", "failed", "processing", "job", "workers", "reaper", "stats"}
+    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats"}
 )
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _JOB_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -82,6 +83,9 @@ class Keys:
     @property
     def workers(self) -> str:
         return self.prefix + "workers"
+
+    def worker(self, worker_id: str) -> str:
+        return f"{self.prefix}worker:{worker_id}"
 
     @property
     def reaper(self) -> str:

@@ -14,8 +14,7 @@ class Ack:
 
     raw: str
     job_id: str
-    attempt: int
-    record: str  # the attempt's record: JSON with worker, started_at, finished_at, outcome
+    record: str  # the attempt's record: JSON with attempt, worker, times, outcome, error
     started_at: float
     finished_at: float
     keep_seconds: int
@@ -25,7 +24,7 @@ class Ack:
 
     def args(self) -> list[Any]:
         seconds = self.finished_at - self.started_at
-        return [self.raw, self.attempt, self.record, repr(self.started_at),
+        return [self.raw, self.record, repr(self.started_at),
                 repr(self.finished_at), self.handler, bucket_of(seconds)]
 
 
@@ -38,7 +37,6 @@ class Retry:
     next_raw: str
     due_at: float
     error: str
-    attempt: int
     record: str
     started_at: float
     finished_at: float
@@ -47,7 +45,7 @@ class Retry:
 
     def args(self) -> list[Any]:
         return [self.raw, self.next_raw, repr(self.due_at), self.error,
-                self.attempt, self.record, repr(self.started_at), repr(self.finished_at)]
+                self.record, repr(self.started_at), repr(self.finished_at)]
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,6 @@ class Fail:
     job_id: str | None
     entry: str
     error: str
-    attempt: int
     record: str
     started_at: float
     finished_at: float
@@ -67,7 +64,7 @@ class Fail:
     script = "fail"
 
     def args(self) -> list[Any]:
-        return [self.raw, self.entry, self.error, self.attempt, self.record,
+        return [self.raw, self.entry, self.error, self.record,
                 repr(self.started_at), repr(self.finished_at), self.handler,
                 MINUTE_COUNTER_SECONDS]
 

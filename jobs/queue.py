@@ -11,6 +11,7 @@ from redis import Redis
 from jobs.client import QueueClient
 from jobs.job import Job, JobState
 from jobs.keys import check_job_id, check_queue_name
+from jobs.stats import HandlerStats
 
 # What the failed list adds to a job's JSON, as in the lesson.
 FAILED_FIELDS = ("error", "failed_at")
@@ -76,6 +77,14 @@ class JobQueue:
     def states(self, job_ids: Sequence[str]) -> list[JobState | None]:
         """Each job's state, in one round trip; None for an id Redis knows nothing of."""
         return self.client.states(job_ids)
+
+    def throughput(self, minutes: int = 60) -> list[tuple[int, int, int]]:
+        """(unix minute, succeeded, failed) for each of the last minutes, oldest first."""
+        return self.client.throughput(minutes)
+
+    def handler_stats(self) -> dict[str, HandlerStats]:
+        """Per handler: jobs succeeded and failed, seconds spent, a duration histogram."""
+        return self.client.handler_stats()
 
     def failed(self, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
         """The failed list's entries: job fields plus error and failed_at (or raw data)."""

@@ -115,7 +115,7 @@ class Worker:
         heartbeat = Heartbeat(self.client, self.recovery_timeout, self.max_recoveries)
         self.recorder = Recorder(self.client, self.prefetch_seconds)
         try:
-            self.client.heartbeat()
+            self.client.register(queues)
             heartbeat.start()
             self.recorder.start()
             log.info("Worker started on queue: %s", ", ".join(queues))
@@ -147,19 +147,18 @@ class Worker:
         """Decide what a failed attempt leads to: a retry after backoff, or the failed list."""
         message = _describe(error)
         policy = self._policy_for(job)
-        record = self._record(started_at, finished_at, "failed", message)
+        record = self._record(job, started_at, finished_at, "failed", message)
         give_up_on = getattr(self.handlers.get(job.handler), "give_up_on", ())
         give_up = isinstance(error, (UnknownHandler, Abandoned, *give_up_on))
         if give_up or job.attempts >= policy.max_attempts:
             self.counts["failed"] += 1
             entry = failed_entry(job, message, finished_at)
-            return Fail(raw, job.id, entry, message, job.attempts, record, started_at,
-                        finished_at, job.handler)
+            return Fail(raw, job.id, entry, message, record, started_at, finished_at,
+                        job.handler)
         self.counts["retried"] += 1
         due_at = finished_at + policy.delay_seconds(job.attempts)
         return Retry(
-            raw, job.id, job.to_json(), due_at, message, job.attempts, record,
-            started_at, finished_at,
+            raw, job.id, job.to_json(), due_at, message, record, started_at, finished_at,
         )
 
     def _loop(self, queues: list[str], burst: bool) -> None:
@@ -266,9 +265,9 @@ class Worker:
             "[OK] Job %s processed (handler %s, attempt %d, %.3f s)",
             job.id, job.handler, job.attempts, finished_at - started_at,
         )
-        record = self._record(started_at, finished_at, "succeeded", None)
-        return Ack(raw, job.id, job.attempts, record, started_at, finished_at,
-                   self.keep_succeeded_seconds, job.handler)
+        record = self._record(job, started_at, finished_at, "succeeded", None)
+        return Ack(raw, job.id, record, started_at, finished_at, self.keep_succeeded_seconds,
+                   job.handler)
 
     def _failed(self, raw: str, job: Job, error: Exception, started_at: float) -> Outcome:
         finished_at = time.time()
@@ -284,12 +283,12 @@ class Worker:
         return policy if isinstance(policy, RetryPolicy) else self.retry_policy
 
     def _record(
-        self, started_at: float, finished_at: float, outcome: str, error: str | None
+        self, job: Job, started_at: float, finished_at: float, outcome: str, error: str | None
     ) -> str:
-        """One attempt's record, kept on the job as `attempt:<n>`."""
+        """One attempt's record, kept on the job as its next `run:<n>` field."""
         return dumps({
-            "worker": self.worker_id, "started_at": started_at, "finished_at": finished_at,
-            "outcome": outcome, "error": error,
+            "attempt": job.attempts, "worker": self.worker_id, "started_at": started_at,
+            "finished_at": finished_at, "outcome": outcome, "error": error,
         })
 
     def _flush_or_leave(self) -> None:
@@ -375,7 +374,7 @@ def _describe(error: BaseException) -> str:
 
 def _malformed(taken: Taken, now: float) -> Fail:
     reason, entry = malformed_entry(taken, now)
-    return Fail(taken.raw, None, entry, reason, 0, "", now, now)
+    return Fail(taken.raw, None, entry, reason, "", now, now)
 
 
 def _format_counts(counts: Mapping[str, int]) -> str:

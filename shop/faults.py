@@ -17,8 +17,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from jobs import Keys
-from jobs.client import WAKE_UP
+from jobs import WAKE_UP, Keys
 from shop.queue_entries import parse_entry
 
 

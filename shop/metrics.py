@@ -50,7 +50,7 @@ class QueueCollector(Collector):
                 depth.add_metric([queue.name, place], getattr(queue, place))
         yield depth
         yield GaugeMetricFamily("shop_workers", "Registered workers.", len(snapshot.workers))
-        stats = self.queue.client.handler_stats()
+        stats = self.queue.handler_stats()
         processed = CounterMetricFamily(
             "shop_jobs_processed", "Jobs that succeeded, by handler.", labels=["handler"]
         )

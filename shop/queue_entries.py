@@ -57,12 +57,3 @@ def parse_failed(raw: str) -> Entry:
         return Entry(None, "(malformed)", "", 0, {}, data.get("error"), data.get("failed_at"),
                      str(data["raw"]))
     return parse_entry(raw)
-
-
-def worker_key(prefix: str, worker_id: str) -> str:
-    """Return `<prefix>worker:<id>`: the hash a worker will record its queues in.
-
-    Not written yet: the worker (jobs/) is to HSET its `queues` (comma-separated) there
-    when it starts and delete it when it leaves; until then the dashboard shows no queues.
-    """
-    return f"{prefix}worker:{worker_id}"

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from jobs import Keys
-from jobs.client import WAKE_UP
+from jobs import WAKE_UP, Keys
 from shop.queue_entries import Entry, parse_entry, parse_failed
 from shop.queue_workers import WorkerInfo, read_workers
 from shop.throughput import Throughput, minute_keys, read_throughput

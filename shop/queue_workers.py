@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from jobs import Keys
-from jobs.client import WAKE_UP
-from shop.queue_entries import Entry, parse_entry, worker_key
+from jobs import WAKE_UP, Keys
+from shop.queue_entries import Entry, parse_entry
 
 LIST_LIMIT = 1000
 
@@ -37,7 +36,7 @@ def read_workers(
     with redis.pipeline(transaction=False) as pipe:
         for worker_id, _ in registry:
             pipe.lrange(keys.processing(worker_id), 0, LIST_LIMIT - 1)
-            pipe.hget(worker_key(keys.prefix, worker_id), "queues")
+            pipe.hget(keys.worker(worker_id), "queues")
         replies = pipe.execute()
     return [
         WorkerInfo(

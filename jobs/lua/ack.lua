@@ -11,23 +11,23 @@
 -- KEYS[4..n]  each job's state hash `queue:job:<id>`
 -- ARGV[1]     seconds to keep a succeeded job's hash
 -- ARGV[2]     seconds to keep the minute's counter
--- ARGV[3..]   per job, seven values: its JSON as taken, its attempt number, the
---             attempt's record (JSON), when it started and finished (unix seconds),
---             its handler, and its duration's histogram bucket
+-- ARGV[3..]   per job, six values: its JSON as taken, the attempt's record (JSON, kept
+--             as the hash's next `run:<n>` field), when it started and finished (unix
+--             seconds), its handler, and its duration's histogram bucket
 -- Returns     per job, 1 if recorded, 0 if stale
 local processing, minute, handlers = KEYS[1], KEYS[2], KEYS[3]
 local keep_seconds, keep_counter_seconds = ARGV[1], ARGV[2]
 
 local recorded, count = {}, 0
 for i = 4, #KEYS do
-  local at = 3 + (i - 4) * 7
-  local job, attempt, record = ARGV[at], ARGV[at + 1], ARGV[at + 2]
-  local started_at, finished_at = ARGV[at + 3], ARGV[at + 4]
-  local handler, bucket = ARGV[at + 5], ARGV[at + 6]
+  local at = 3 + (i - 4) * 6
+  local job, record = ARGV[at], ARGV[at + 1]
+  local started_at, finished_at = ARGV[at + 2], ARGV[at + 3]
+  local handler, bucket = ARGV[at + 4], ARGV[at + 5]
   recorded[i - 3] = redis.call('LREM', processing, 1, job)
   if recorded[i - 3] == 1 then
     redis.call('HSET', KEYS[i], 'state', 'succeeded', 'started_at', started_at,
-      'finished_at', finished_at, 'attempt:' .. attempt, record)
+      'finished_at', finished_at, 'run:' .. redis.call('HINCRBY', KEYS[i], 'runs', 1), record)
     redis.call('EXPIRE', KEYS[i], keep_seconds)
     redis.call('HINCRBY', handlers, handler .. ':processed', 1)
     redis.call('HINCRBY', handlers, handler .. ':le:' .. bucket, 1)

@@ -7,7 +7,8 @@
 -- KEYS[1]     the worker registry `queue:workers`
 -- KEYS[2]     the dead worker's processing list `queue:processing:<worker>`
 -- KEYS[3]     the failed list `queue:failed`
--- KEYS[4..n]  per job, two keys: its queue list `queue:<name>`, its hash `queue:job:<id>`;
+-- KEYS[4]     the dead worker's description `queue:worker:<worker>`
+-- KEYS[5..n]  per job, two keys: its queue list `queue:<name>`, its hash `queue:job:<id>`;
 --             jobs last first, as each is pushed onto the front of its queue
 -- ARGV[1]     the worker's id
 -- ARGV[2]     the worker is dead if its last heartbeat is older: unix seconds
@@ -17,7 +18,7 @@
 -- ARGV[6..]   per job, two values: its JSON as held, and its failed entry (JSON) for
 --             when it goes to the failed list
 -- Returns     {jobs returned to a queue, jobs failed}, or false if the worker is alive
-local workers, processing, failed = KEYS[1], KEYS[2], KEYS[3]
+local workers, processing, failed, description = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local worker, dead_before, max_recoveries = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, wake_up = ARGV[4], ARGV[5]
 
@@ -27,11 +28,20 @@ if heartbeat and heartbeat >= dead_before then
 end
 
 local returned, gave_up = 0, 0
-for i = 4, #KEYS, 2 do
+for i = 5, #KEYS, 2 do
   local queue, job_hash = KEYS[i], KEYS[i + 1]
-  local at = 6 + (i - 4)
+  local at = 6 + (i - 5)
   local job, entry = ARGV[at], ARGV[at + 1]
   if redis.call('LREM', processing, 1, job) == 1 then
+    local state, attempt, started_at =
+      unpack(redis.call('HMGET', job_hash, 'state', 'attempts', 'started_at'))
+    if state == 'running' then
+      -- The attempt the worker died in ends here: keep its record, as ack and fail do.
+      local record = cjson.encode({attempt = tonumber(attempt), worker = worker,
+        started_at = tonumber(started_at), finished_at = tonumber(now),
+        outcome = 'abandoned', error = 'its worker stopped answering'})
+      redis.call('HSET', job_hash, 'run:' .. redis.call('HINCRBY', job_hash, 'runs', 1), record)
+    end
     local recoveries = redis.call('HINCRBY', job_hash, 'recoveries', 1)
     local error = 'abandoned ' .. recoveries .. ' times'
     if recoveries > max_recoveries then
@@ -49,5 +59,6 @@ end
 redis.call('LREM', processing, 0, wake_up)
 if redis.call('LLEN', processing) == 0 then
   redis.call('ZREM', workers, worker)
+  redis.call('DEL', description)
 end
 return {returned, gave_up}

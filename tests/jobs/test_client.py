@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -174,10 +175,10 @@ def test_pop_many_records_outcomes_and_fetches_in_one_round_trip(
     job = taken_job(client)
     client.push("default", Job("h", {}, "default"))
     # Load the scripts first: a Redis that has not seen them costs a reload once.
-    client.pop_many(["other"], 1, [Ack("not held", "x", 1, "{}", 1.0, 2.0, 60)])
+    client.pop_many(["other"], 1, [Ack("not held", "x", "{}", 1.0, 2.0, 60)])
     round_trips.clear()
 
-    fetched = client.pop_many(["default"], 10, [Ack(job.to_json(), job.id, 1, "{}", 1.0, 2.0, 60)])
+    fetched = client.pop_many(["default"], 10, [Ack(job.to_json(), job.id, "{}", 1.0, 2.0, 60)])
 
     assert len(round_trips) == 1
     assert len(fetched.taken) == 1
@@ -209,7 +210,7 @@ def test_ack_takes_the_job_off_the_list_and_records_success(
 ) -> None:
     job = taken_job(client)
 
-    stale = client.record([Ack(job.to_json(), job.id, 1, "{}", 10.0, 12.5, keep_seconds=3600)])
+    stale = client.record([Ack(job.to_json(), job.id, "{}", 10.0, 12.5, keep_seconds=3600)])
 
     assert stale == 0
     assert redis.llen(processing) == 0
@@ -229,7 +230,7 @@ def test_retry_schedules_the_next_attempt_in_the_delayed_set(
     next_raw = Job(job.handler, job.payload, job.queue, job.id, 1, job.created_at).to_json()
 
     client.record(
-        [Retry(job.to_json(), job.id, next_raw, 500.0, "RuntimeError: x", 1, "{}", 1.0, 2.0)]
+        [Retry(job.to_json(), job.id, next_raw, 500.0, "RuntimeError: x", "{}", 1.0, 2.0)]
     )
 
     assert redis.llen(processing) == 0
@@ -247,9 +248,7 @@ def test_fail_moves_the_job_to_the_failed_list(
 ) -> None:
     job = taken_job(client)
 
-    client.record(
-        [Fail(job.to_json(), job.id, '{"entry": 1}', "RuntimeError: x", 1, "{}", 1.0, 2.0)]
-    )
+    client.record([Fail(job.to_json(), job.id, '{"entry": 1}', "RuntimeError: x", "{}", 1.0, 2.0)])
 
     assert redis.llen(processing) == 0
     assert redis.lrange(f"{prefix}failed", 0, -1) == ['{"entry": 1}']
@@ -282,9 +281,9 @@ def test_an_outcome_for_a_job_no_longer_held_is_not_recorded(
     redis.lrem(processing, 1, raw)
     before = redis.hgetall(f"{prefix}job:{job.id}")
     outcome: Outcome = {
-        "ack": Ack(raw, job.id, 1, "{}", 1.0, 2.0, 60),
-        "retry": Retry(raw, job.id, raw, 500.0, "x", 1, "{}", 1.0, 2.0),
-        "fail": Fail(raw, job.id, "{}", "x", 1, "{}", 1.0, 2.0),
+        "ack": Ack(raw, job.id, "{}", 1.0, 2.0, 60),
+        "retry": Retry(raw, job.id, raw, 500.0, "x", "{}", 1.0, 2.0),
+        "fail": Fail(raw, job.id, "{}", "x", "{}", 1.0, 2.0),
         "requeue": Requeue(raw, job.id, "default"),
     }[kind]
 
@@ -326,7 +325,7 @@ def test_pop_many_and_record_survive_a_script_flush(
     fetched = client.pop_many(["default"], count=1)
     redis.script_flush()
     stale = client.record(
-        [Ack(t.raw, t.job.id, 1, "{}", 1.0, 2.0, 60) for t in fetched.taken if t.job]
+        [Ack(t.raw, t.job.id, "{}", 1.0, 2.0, 60) for t in fetched.taken if t.job]
     )
 
     assert len(fetched.taken) == 1
@@ -581,7 +580,7 @@ def failed_job(client: QueueClient, queue: str = "default") -> tuple[str, Job]:
     job = taken_job(client, queue)
     failed = replace(job, attempts=1)
     entry = failed_entry(failed, "RuntimeError: x", 2.0)
-    client.record([Fail(job.to_json(), job.id, entry, "RuntimeError: x", 1, "{}", 1.0, 2.0)])
+    client.record([Fail(job.to_json(), job.id, entry, "RuntimeError: x", "{}", 1.0, 2.0)])
     return entry, failed
 
 
@@ -664,3 +663,33 @@ def test_pop_returns_nothing_for_a_wake_up_marker_and_drops_it(
 
     assert client.pop("default", timeout=1) is None
     assert redis.llen(processing) == 0
+
+
+def test_reap_keeps_a_record_of_the_attempt_the_dead_worker_was_running(
+    client: QueueClient, redis: redis_py.Redis, prefix: str
+) -> None:
+    job = Job("h", {}, "default")
+    held_by(redis, prefix, DEAD, [job], last_beat=time.time() - 60)
+
+    client.reap(DEAD, time.time() - 30, max_recoveries=3)
+
+    (state,) = client.states([job.id])
+    assert state is not None
+    ((record),) = state.history
+    assert (record["attempt"], record["worker"], record["outcome"]) == (1, DEAD, "abandoned")
+    assert record["started_at"] <= record["finished_at"]
+
+
+def test_register_describes_the_worker_until_it_is_reaped(
+    redis: redis_py.Redis, prefix: str
+) -> None:
+    worker = QueueClient(redis, prefix, "w9")
+    worker.register(["emails", "reports"])
+
+    description = redis.hgetall(f"{prefix}worker:w9")
+    assert description["queues"] == "emails,reports"
+    assert int(description["pid"]) == os.getpid()
+
+    worker.reap("w9", dead_before=time.time() + 1, max_recoveries=3)
+    assert redis.exists(f"{prefix}worker:w9") == 0
+    assert redis.zscore(f"{prefix}workers", "w9") is None

@@ -169,10 +169,11 @@ def test_only_succeeded_and_failed_are_final(name: str, final: bool) -> None:
     assert JobState.from_hash("j", {"state": name}, now=0.0).is_final is final
 
 
-def record(outcome: str, error: str | None = None, worker: str = "w1") -> str:
-    """One attempt's record as the worker writes it into `attempt:<n>`."""
+def record(outcome: str, error: str | None = None, worker: str = "w1", attempt: int = 1) -> str:
+    """One attempt's record as the worker writes it into `run:<n>`."""
     return json.dumps(
         {
+            "attempt": attempt,
             "worker": worker,
             "started_at": 1.0,
             "finished_at": 2.0,
@@ -182,21 +183,24 @@ def record(outcome: str, error: str | None = None, worker: str = "w1") -> str:
     )
 
 
-def test_history_lists_the_attempt_records_by_attempt_number() -> None:
-    # Given three attempts, stored in a hash (whose fields come in no particular order)
+def test_history_lists_the_attempt_records_by_run_number() -> None:
+    # Given three runs, stored in a hash (whose fields come in no particular order); the
+    # third is attempt 1 again, after a retry from the failed list
     fields = {
-        "attempt:10": record("succeeded"),
-        "attempt:2": record("failed", "RuntimeError: again", worker="w2"),
-        "attempt:1": record("failed", "RuntimeError: first"),
-        "attempts": "10",
+        "run:10": record("succeeded", attempt=1),
+        "run:2": record("failed", "RuntimeError: again", worker="w2", attempt=2),
+        "run:1": record("failed", "RuntimeError: first"),
+        "runs": "10",
     }
 
     # When the state is read
     history = JobState.from_hash("j", fields, now=0.0).history
 
     # Then the records come oldest first (by number, not as strings), each with its number
-    assert [entry["attempt"] for entry in history] == [1, 2, 10]
+    assert [entry["run"] for entry in history] == [1, 2, 10]
+    assert [entry["attempt"] for entry in history] == [1, 2, 1]
     assert history[0] == {
+        "run": 1,
         "attempt": 1,
         "worker": "w1",
         "started_at": 1.0,
@@ -209,9 +213,9 @@ def test_history_lists_the_attempt_records_by_attempt_number() -> None:
 
 
 def test_an_empty_attempt_record_is_left_out_of_the_history() -> None:
-    fields = {"attempt:1": "", "attempt:2": record("succeeded")}
+    fields = {"run:1": "", "run:2": record("succeeded")}
 
-    assert [e["attempt"] for e in JobState.from_hash("j", fields, 0.0).history] == [2]
+    assert [e["run"] for e in JobState.from_hash("j", fields, 0.0).history] == [2]
 
 
 def test_a_job_with_no_finished_attempt_has_no_history() -> None:
@@ -233,12 +237,13 @@ def test_a_job_never_taken_has_no_worker_and_no_recoveries() -> None:
 
 
 def test_to_dict_carries_the_history_for_json() -> None:
-    fields = {"state": "succeeded", "attempt:1": record("succeeded")}
+    fields = {"state": "succeeded", "run:1": record("succeeded")}
 
     data = JobState.from_hash("j", fields, now=0.0).to_dict()
 
     assert json.loads(json.dumps(data))["history"] == [
         {
+            "run": 1,
             "attempt": 1,
             "worker": "w1",
             "started_at": 1.0,

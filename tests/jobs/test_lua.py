@@ -146,7 +146,8 @@ def test_reap_returns_a_dead_workers_job_and_refuses_a_live_one(
     job = Job("h", {}, "default")
     redis.rpush(processing, job.to_json())
     reap = (LUA / "reap.lua").read_text(encoding="utf-8")
-    keys = [workers, processing, f"{prefix}failed", f"{prefix}default", f"{prefix}job:{job.id}"]
+    keys = [workers, processing, f"{prefix}failed", f"{prefix}worker:w1"]
+    keys += [f"{prefix}default", f"{prefix}job:{job.id}"]
 
     def run_reap() -> object:
         now = time.time()

@@ -287,6 +287,9 @@ def test_a_retried_job_runs_again_with_all_its_attempts(
     assert handler.payloads == [{"n": 0}]
     (state,) = job_queue.states([job_id])
     assert state is not None and (state.state, state.attempts) == ("succeeded", 1)
+    # and the failed first run is still in its history, before the new attempt 1
+    runs = [(r["run"], r["attempt"], r["outcome"]) for r in state.history]
+    assert runs == [(1, 1, "failed"), (2, 1, "succeeded")]
 
 
 def test_retry_all_failed_retries_only_the_given_handlers_jobs(
