@@ -22,10 +22,9 @@ test: $(VENV)/installed-test chromium
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-## lint: what `make test` checks, plus ruff's formatter
+## lint: ruff and mypy, as `make test` runs them
 lint: $(VENV)/installed-test
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## worker: one worker on every shop queue (needs a Redis at REDIS_URL)

@@ -101,6 +101,8 @@ class QueueSystem(System):
         client.flushdb()
         with serving_worker(self.worker_command(burst=False), settings.workdir,
                             "queue-delayed", settings.redis_url) as worker:
+            # Jobs due while the worker is still starting would measure its start-up.
+            wait_until_blocked(client)
             lateness = latency.measure_lateness(self.enqueue_delayed, client, settings)
             time.sleep(settings.settle_seconds)
             idle_mb = rss_mb(worker.pid)
@@ -149,3 +151,12 @@ def release_when_ready(client: redis.Redis, count: int, timeout_seconds: float =
         time.sleep(0.01)  # polling a condition with a deadline
     client.delete(READY_KEY)
     client.rpush(GO_KEY, *["go"] * count)
+
+
+def wait_until_blocked(client: redis.Redis, timeout_seconds: float = 30.0) -> None:
+    """Wait until a worker is blocked waiting for a job (its BLMOVE shows in CLIENT LIST)."""
+    deadline = time.monotonic() + timeout_seconds
+    while not any(c.get("cmd") == "blmove" for c in client.client_list()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no worker waiting for a job after {timeout_seconds:g} s")
+        time.sleep(0.005)  # polling a condition with a deadline
