@@ -48,7 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     prefix = app.config["JOBS_PREFIX"]
     # Two clients of one Redis, connecting only when used. The worker's ("redis") has no read
-    # timeout, as its blocking pop waits up to 2 s for a job. The queue's, which the web app
+    # timeout, as its blocking pop waits up to a second for a job. The queue's, which the web app
     # and the relay dispatch through, gives up within REDIS_*_TIMEOUT: with Redis down, POST
     # /orders still answers at once, leaving the order's jobs in the outbox for the relay.
     # Each connection is named (CLIENT LIST shows whose it is; the demo's fault panel drops
