@@ -214,7 +214,10 @@ class QueueClient:
         if not result:
             return 0, 0  # alive after all: nothing was touched
         returned, failed = int(result[0]), int(result[1])
-        malformed = [_fail_malformed(processing, self.keys, t, now) for t in held if not t.job]
+        malformed = [
+            self._outcome_call(malformed_failure(taken, now), processing)
+            for taken in held if not taken.job
+        ]
         if malformed:
             # Rare (a worker died holding data that is not a job): fail it, then reap again,
             # now with nothing held, to take the worker off the registry.
@@ -329,17 +332,18 @@ class QueueClient:
         calls += [self._outcome_call(o) for o in outcomes if not isinstance(o, Ack)]
         return calls
 
-    def _outcome_call(self, outcome: Retry | Fail | Requeue) -> Call:
-        keys = self.keys
+    def _outcome_call(self, outcome: Retry | Fail | Requeue, processing: str = "") -> Call:
+        """The call recording one outcome; processing: the list holding it, if not ours."""
+        keys, held_in = self.keys, processing or self.processing
         if isinstance(outcome, Retry):
-            job_keys = [self.processing, keys.delayed, keys.job(outcome.job_id)]
+            job_keys = [held_in, keys.delayed, keys.job(outcome.job_id)]
         elif isinstance(outcome, Fail):
             minute = keys.stats("failed", minute_of(outcome.finished_at))
-            job_keys = [self.processing, keys.failed, minute, keys.handler_stats]
+            job_keys = [held_in, keys.failed, minute, keys.handler_stats]
             if outcome.job_id:
                 job_keys.append(keys.job(outcome.job_id))
         else:
-            job_keys = [self.processing, keys.queue(outcome.queue), keys.job(outcome.job_id)]
+            job_keys = [held_in, keys.queue(outcome.queue), keys.job(outcome.job_id)]
         return Call(outcome.script, job_keys, outcome.args())
 
 
@@ -359,17 +363,12 @@ def failed_entry(job: Job, error: str, failed_at: float) -> str:
     return json.dumps({**job.to_dict(), "error": error, "failed_at": failed_at})
 
 
-def malformed_entry(taken: Taken, failed_at: float) -> tuple[str, str]:
-    """The reason and the failed list's entry for data that is not a job: kept as it came."""
+def malformed_failure(taken: Taken, failed_at: float) -> Fail:
+    """The outcome of data that is not a job: to the failed list as it came, with why."""
     reason = f"Malformed job: {taken.malformed}"
-    return reason, json.dumps({"raw": taken.raw, "error": reason, "failed_at": failed_at})
-
-
-def _fail_malformed(processing: str, keys: Keys, taken: Taken, now: float) -> Call:
-    reason, entry = malformed_entry(taken, now)
-    outcome = Fail(taken.raw, None, entry, reason, "", now, now)
-    stats = [keys.stats("failed", minute_of(now)), keys.handler_stats]
-    return Call("fail", [processing, keys.failed, *stats], outcome.args())
+    # The stdlib json, not orjson: the raw data may hold bytes that are not UTF-8.
+    entry = json.dumps({"raw": taken.raw, "error": reason, "failed_at": failed_at})
+    return Fail(taken.raw, None, entry, reason, "", failed_at, failed_at)
 
 
 def _parse(raw: str) -> Taken:

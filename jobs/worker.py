@@ -18,7 +18,7 @@ from redis.exceptions import ConnectionError, TimeoutError
 
 from jobs.alarm import Alarm, JobInterrupted
 from jobs.backoff import RetryPolicy
-from jobs.client import QueueClient, Taken, failed_entry, malformed_entry
+from jobs.client import QueueClient, Taken, failed_entry, malformed_failure
 from jobs.handler import JobHandler
 from jobs.heartbeat import Heartbeat
 from jobs.job import Job, dumps
@@ -221,7 +221,7 @@ class Worker:
             if taken.job is None:
                 log.error("[ERROR] Malformed job moved to failed: %s", taken.malformed)
                 self.counts["failed"] += 1
-                self.recorder.add(_malformed(taken, now))
+                self.recorder.add(malformed_failure(taken, now))
         jobs = [taken.job for taken in batch if taken.job is not None]
         raws = [taken.raw for taken in batch if taken.job is not None]
         attempts = self.client.start(jobs) if jobs else []
@@ -370,11 +370,6 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, UnknownHandler | JobTimedOut | Abandoned):
         return str(error)
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-def _malformed(taken: Taken, now: float) -> Fail:
-    reason, entry = malformed_entry(taken, now)
-    return Fail(taken.raw, None, entry, reason, "", now, now)
 
 
 def _format_counts(counts: Mapping[str, int]) -> str:

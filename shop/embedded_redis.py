@@ -68,20 +68,26 @@ class EmbeddedRedis:
 
 
 def start_embedded_redis(
-    data_dir: Path, port: int | None = None, timeout_seconds: float = 10.0
+    data_dir: Path, port: int | None = None, timeout_seconds: float = 10.0, durable: bool = True
 ) -> EmbeddedRedis:
-    """Start redis-server on loopback, keeping its AOF in data_dir; wait until it answers."""
+    """Start redis-server on loopback, keeping its AOF in data_dir; wait until it answers.
+
+    durable=False keeps nothing on disk: for benchmarks, which should measure the queue,
+    not the disk.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     executable = find_redis_server()
+    # appendfsync always: an acknowledged push is on disk before the client hears OK.
+    persistence = ["--appendonly", "yes", "--appendfsync", "always"] if durable else [
+        "--appendonly", "no"
+    ]
     command = [
         executable,
         "--bind", "127.0.0.1",
         "--port", str(port),
         "--dir", str(data_dir),
-        # appendfsync always: an acknowledged push is on disk before the client hears OK.
-        "--appendonly", "yes",
-        "--appendfsync", "always",
+        *persistence,
         "--save", "",
     ]
     # A session of its own: Ctrl-C in the terminal must not stop Redis before the workers,
