@@ -92,15 +92,12 @@ class QueueClient:
 
         Return False, and change nothing, if a job with its id was pushed before.
         """
-        if queue != job.queue:
-            raise ValueError(f"job {job.id} belongs to queue {job.queue!r}, not {queue!r}")
-        if delay_seconds > 0:
-            keys = [self.keys.delayed, self.keys.job(job.id), self.keys.queue(queue)]
-            args = [job.to_json(), repr(time.time() + delay_seconds), WAKE_UP]
-        else:
-            keys = [self.keys.queue(queue), self.keys.job(job.id)]
-            args = [job.to_json(), "0"]
-        return bool(self._call(Call("push", keys, args)))
+        return bool(self._call(self._push_call(queue, job, delay_seconds)))
+
+    def push_all(self, pushes: Sequence[tuple[Job, float]]) -> list[bool]:
+        """Push several jobs, each with its delay, in one round trip; True for each new one."""
+        calls = [self._push_call(job.queue, job, delay) for job, delay in pushes]
+        return [bool(pushed) for pushed in self._run(calls)] if calls else []
 
     def push_many(self, queue: str, handler: str, jobs: Sequence[Job]) -> int:
         """Queue many new jobs of one handler on one queue in one round trip; return how
@@ -313,6 +310,17 @@ class QueueClient:
             for call in calls:
                 pipe.evalsha(self._scripts[call.script].sha, len(call.keys), *call.keys, *call.args)
             return pipe.execute(raise_on_error=False)
+
+    def _push_call(self, queue: str, job: Job, delay_seconds: float) -> Call:
+        if queue != job.queue:
+            raise ValueError(f"job {job.id} belongs to queue {job.queue!r}, not {queue!r}")
+        fields = [job.handler, queue, repr(job.created_at), job.attempts]
+        if delay_seconds > 0:
+            due_at = repr(time.time() + delay_seconds)
+            keys = [self.keys.delayed, self.keys.job(job.id), self.keys.queue(queue)]
+            return Call("push", keys, [job.to_json(), due_at, *fields, WAKE_UP])
+        return Call("push", [self.keys.queue(queue), self.keys.job(job.id)],
+                    [job.to_json(), "0", *fields])
 
     def _migrate_call(self, queues: Sequence[str]) -> Call:
         keys = [self.keys.delayed, self.keys.failed, *map(self.keys.queue, queues)]

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from jobs.keys import check_queue_name
+from jobs.keys import check_job_id, check_queue_name
 
 # orjson rather than json on the hot path (each dispatch, each job a worker runs): several
 # times faster. The passthrough options make it refuse, as json does, what is not plain
@@ -87,6 +87,20 @@ class Job:
             attempts=attempts,
             created_at=float(created_at),
         )
+
+
+def new_job(
+    queue: str, handler: str, payload: dict[str, Any], job_id: str | None = None
+) -> Job:
+    """A job to dispatch, its arguments checked: a ValueError or TypeError names the bad one."""
+    check_queue_name(queue)
+    if not handler or not isinstance(handler, str):
+        raise ValueError(f"handler must be a non-empty string, got {handler!r}")
+    if not isinstance(payload, dict):
+        raise TypeError(f"payload must be a dict, got {type(payload).__name__}")
+    if job_id is None:
+        return Job(handler=handler, payload=payload, queue=queue)
+    return Job(handler=handler, payload=payload, queue=queue, id=check_job_id(job_id))
 
 
 @dataclass(frozen=True)

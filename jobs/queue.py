@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from redis import Redis
 
+from jobs.batch import Batch
 from jobs.client import QueueClient
-from jobs.job import Job, JobState
-from jobs.keys import check_job_id, check_queue_name
+from jobs.job import Job, JobState, new_job
+from jobs.keys import check_queue_name
 from jobs.stats import HandlerStats
 
 # What the failed list adds to a job's JSON, as in the lesson.
@@ -43,17 +45,25 @@ class JobQueue:
         With a job_id of your own (say "order-42-payment"), dispatching again is a no-op
         while Redis remembers that job: a retried request or relay cannot queue it twice.
         """
-        check_queue_name(queue)
-        if not handler or not isinstance(handler, str):
-            raise ValueError(f"handler must be a non-empty string, got {handler!r}")
-        if not isinstance(payload, dict):
-            raise TypeError(f"payload must be a dict, got {type(payload).__name__}")
-        if job_id is None:
-            job = Job(handler=handler, payload=payload, queue=queue)
-        else:
-            job = Job(handler=handler, payload=payload, queue=queue, id=check_job_id(job_id))
+        job = new_job(queue, handler, payload, job_id)
         self.client.push(queue, job, delay_seconds=delay)
         return job.id
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Dispatch several jobs, of any handlers and queues, in one round trip.
+
+            with queue.batch() as batch:
+                batch.dispatch("emails", "order_confirmation", {"order_id": 42})
+                batch.dispatch("payments", "process_payment", {"order_id": 42})
+
+        The jobs go when the block ends, each pushed atomically as dispatch would; none go
+        if the block raises. A RedisError from the send leaves it unknown which were pushed:
+        send them again with the same job_ids, and those already queued are skipped.
+        """
+        batch = Batch(self.client)
+        yield batch
+        batch.send()
 
     def dispatch_many(
         self, queue: str, handler: str, payloads: Iterable[dict[str, Any]], chunk: int = 1000
