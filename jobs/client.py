@@ -314,13 +314,11 @@ class QueueClient:
     def _push_call(self, queue: str, job: Job, delay_seconds: float) -> Call:
         if queue != job.queue:
             raise ValueError(f"job {job.id} belongs to queue {job.queue!r}, not {queue!r}")
-        fields = [job.handler, queue, repr(job.created_at), job.attempts]
         if delay_seconds > 0:
             due_at = repr(time.time() + delay_seconds)
             keys = [self.keys.delayed, self.keys.job(job.id), self.keys.queue(queue)]
-            return Call("push", keys, [job.to_json(), due_at, *fields, WAKE_UP])
-        return Call("push", [self.keys.queue(queue), self.keys.job(job.id)],
-                    [job.to_json(), "0", *fields])
+            return Call("push", keys, [job.to_json(), due_at, WAKE_UP])
+        return Call("push", [self.keys.queue(queue), self.keys.job(job.id)], [job.to_json()])
 
     def _migrate_call(self, queues: Sequence[str]) -> Call:
         keys = [self.keys.delayed, self.keys.failed, *map(self.keys.queue, queues)]
