@@ -2,11 +2,12 @@
 
 from jobs.backoff import RetryPolicy, compute_backoff
 from jobs.client import WAKE_UP, QueueClient, connect
+from jobs.failures import JobTimedOut, UnknownHandler
 from jobs.handler import JobHandler
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
 from jobs.queue import JobNotFound, JobQueue
-from jobs.worker import JobTimedOut, UnknownHandler, Worker
+from jobs.worker import Worker
 
 __all__ = [
     "WAKE_UP",

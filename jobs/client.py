@@ -8,15 +8,14 @@ import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from importlib.resources import files
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import NoScriptError
 
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+from jobs.scripts import Call, Scripts
 from jobs.stats import MINUTE_COUNTER_SECONDS, HandlerStats, minute_of
 
 # How many due delayed jobs one migrate_delayed call moves at most.
@@ -44,15 +43,6 @@ class Taken:
     raw: str
     job: Job | None
     malformed: str | None = None
-
-
-@dataclass(frozen=True)
-class Call:
-    """One script call, to be sent in a pipeline with others."""
-
-    script: str
-    keys: list[str]
-    args: list[Any]
 
 
 @dataclass(frozen=True)
@@ -85,19 +75,19 @@ class QueueClient:
         self.keys = Keys(prefix)
         self.worker_id = worker_id
         self.processing = self.keys.processing(worker_id)
-        self._scripts = {name: redis.register_script(_lua(name)) for name in _SCRIPTS}
+        self.scripts = Scripts(redis)
 
     def push(self, queue: str, job: Job, delay_seconds: float = 0.0) -> bool:
         """Queue a job now, or after delay_seconds, and record its state (one round trip).
 
         Return False, and change nothing, if a job with its id was pushed before.
         """
-        return bool(self._call(self._push_call(queue, job, delay_seconds)))
+        return bool(self.scripts.call(self._push_call(queue, job, delay_seconds)))
 
     def push_all(self, pushes: Sequence[tuple[Job, float]]) -> list[bool]:
         """Push several jobs, each with its delay, in one round trip; True for each new one."""
         calls = [self._push_call(job.queue, job, delay) for job, delay in pushes]
-        return [bool(pushed) for pushed in self._run(calls)] if calls else []
+        return [bool(pushed) for pushed in self.scripts.run(calls)] if calls else []
 
     def push_many(self, queue: str, handler: str, jobs: Sequence[Job]) -> int:
         """Queue many new jobs of one handler on one queue in one round trip; return how
@@ -106,7 +96,7 @@ class QueueClient:
             return 0
         keys = [self.keys.queue(queue), *(self.keys.job(job.id) for job in jobs)]
         args = [repr(time.time()), queue, handler, *(job.to_json() for job in jobs)]
-        return int(self._call(Call("push_many", keys, args)))
+        return int(self.scripts.call(Call("push_many", keys, args)))
 
     def pop(self, queue: str, timeout: float) -> Taken | None:
         """Wait up to timeout seconds for one job and move it into this worker's list."""
@@ -124,7 +114,7 @@ class QueueClient:
         """Record outcomes, move due delayed jobs, take up to count jobs: one round trip."""
         pop = Call("pop", [self.processing, *map(self.keys.queue, queues)], [count, WAKE_UP])
         calls = [*self._outcome_calls(outcomes), self._migrate_call(queues), pop]
-        *recorded, (_, next_due), raws = self._run(calls)
+        *recorded, (_, next_due), raws = self.scripts.run(calls)
         return Fetched(
             taken=[_parse(raw) for raw in raws],
             next_due_at=float(next_due) if next_due else None,
@@ -135,18 +125,18 @@ class QueueClient:
         """Count an attempt for each job and mark it running; return their attempt numbers."""
         keys = [self.keys.job(job.id) for job in jobs]
         args = [repr(time.time()), self.worker_id, *(job.attempts for job in jobs)]
-        result = self._call(Call("start", keys, args))
+        result = self.scripts.call(Call("start", keys, args))
         return [int(n) for n in result]
 
     def record(self, outcomes: Sequence[Outcome]) -> int:
         """Record outcomes in one round trip; return how many were stale (not recorded)."""
         if not outcomes:
             return 0
-        return _count_stale(self._run(self._outcome_calls(outcomes)))
+        return _count_stale(self.scripts.run(self._outcome_calls(outcomes)))
 
     def migrate_delayed(self, queues: Sequence[str]) -> int:
         """Move due delayed jobs of these queues onto them; return how many moved."""
-        ((moved, _),) = self._run([self._migrate_call(queues)])
+        ((moved, _),) = self.scripts.run([self._migrate_call(queues)])
         return int(moved)
 
     def states(self, job_ids: Sequence[str]) -> list[JobState | None]:
@@ -207,7 +197,7 @@ class QueueClient:
             args += [raw, failed_entry(job, error, now)]
         reap = Call("reap", keys,
                     [worker_id, repr(dead_before), max_recoveries, repr(now), WAKE_UP, *args])
-        (result,) = self._run([reap])
+        (result,) = self.scripts.run([reap])
         if not result:
             return 0, 0  # alive after all: nothing was touched
         returned, failed = int(result[0]), int(result[1])
@@ -218,8 +208,8 @@ class QueueClient:
         if malformed:
             # Rare (a worker died holding data that is not a job): fail it, then reap again,
             # now with nothing held, to take the worker off the registry.
-            failed += _count_recorded(self._run(malformed))
-            self._run([Call("reap", keys[:4], [worker_id, repr(dead_before), max_recoveries,
+            failed += _count_recorded(self.scripts.run(malformed))
+            self.scripts.run([Call("reap", keys[:4], [worker_id, repr(dead_before), max_recoveries,
                                                repr(now), WAKE_UP])])
         return returned, failed
 
@@ -252,7 +242,7 @@ class QueueClient:
                  [entry, replace(job, attempts=0).to_json(), now])
             for entry, job in entries
         ]
-        return sum(int(result) for result in self._run(calls)) if calls else 0
+        return sum(int(result) for result in self.scripts.run(calls)) if calls else 0
 
     def purge_failed(self, entries: Sequence[tuple[str, str | None]]) -> int:
         """Delete failed entries (raw entry, job id or None) and their state; return how many."""
@@ -268,48 +258,6 @@ class QueueClient:
             if job_id:
                 next(results)
         return removed
-
-    def _call(self, call: Call) -> Any:
-        """Send one script call (EVALSHA); load the scripts first if Redis has lost them.
-
-        Sent as a plain command: register_script's own call costs about 10 us more per
-        call in redis-py, a sixth of a dispatch.
-        """
-        command = (len(call.keys), *call.keys, *call.args)
-        send: Any = self.redis.execute_command  # untyped in redis-py
-        try:
-            return send("EVALSHA", self._scripts[call.script].sha, *command)
-        except NoScriptError:
-            self._load_scripts()
-            return send("EVALSHA", self._scripts[call.script].sha, *command)
-
-    def _run(self, calls: Sequence[Call]) -> list[Any]:
-        """Send script calls in one round trip (EVALSHA, in a pipeline).
-
-        register_script's own calls would ask SCRIPT EXISTS before every pipeline: a
-        second round trip per batch. Instead, when Redis has lost its scripts (a restart),
-        load them all and send again just the calls that were refused.
-        """
-        results = self._evalsha(calls)
-        missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
-        if missing:
-            self._load_scripts()
-            for i, result in zip(missing, self._evalsha([calls[i] for i in missing]), strict=True):
-                results[i] = result
-        for result in results:
-            if isinstance(result, Exception):
-                raise result
-        return results
-
-    def _load_scripts(self) -> None:
-        for script in self._scripts.values():
-            script.sha = self.redis.script_load(script.script)
-
-    def _evalsha(self, calls: Sequence[Call]) -> list[Any]:
-        with self.redis.pipeline(transaction=False) as pipe:
-            for call in calls:
-                pipe.evalsha(self._scripts[call.script].sha, len(call.keys), *call.keys, *call.args)
-            return pipe.execute(raise_on_error=False)
 
     def _push_call(self, queue: str, job: Job, delay_seconds: float) -> Call:
         if queue != job.queue:
@@ -351,17 +299,6 @@ class QueueClient:
         else:
             job_keys = [held_in, keys.queue(outcome.queue), keys.job(outcome.job_id)]
         return Call(outcome.script, job_keys, outcome.args())
-
-
-_SCRIPTS = (
-    "push", "push_many", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue",
-    "reap",
-    "retry_failed",
-)
-
-
-def _lua(name: str) -> str:
-    return files("jobs").joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
 
 
 def failed_entry(job: Job, error: str, failed_at: float) -> str:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from types import FrameType
 
 from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
@@ -19,30 +17,21 @@ from redis.exceptions import ConnectionError, TimeoutError
 from jobs.alarm import Alarm, JobInterrupted
 from jobs.backoff import RetryPolicy
 from jobs.client import QueueClient, Taken, failed_entry, malformed_failure
+from jobs.failures import Abandoned, JobTimedOut, UnknownHandler, describe
 from jobs.handler import JobHandler
 from jobs.heartbeat import Heartbeat
 from jobs.job import Job, dumps
 from jobs.keys import check_queue_name
 from jobs.outcomes import Ack, Fail, Outcome, Requeue, Retry
+from jobs.pacing import BatchSize
 from jobs.recorder import Recorder
+from jobs.signals import install_stop_signals
 
 log = logging.getLogger(__name__)
 
 WEEK_SECONDS = 7 * 24 * 3600
 FOREVER_SECONDS = 1e12  # a heartbeat "older than this" cutoff that every worker meets
 REDIS_TICK_SECONDS = 0.1  # 1 / Redis's default hz: how late a blocking command may time out
-
-
-class UnknownHandler(LookupError):
-    """Raised for a job whose handler name is not registered: it is never retried."""
-
-
-class JobTimedOut(Exception):
-    """A handler ran past its time limit: the attempt fails and is retried as usual."""
-
-
-class Abandoned(Exception):
-    """A job taken more times than its policy allows, its earlier attempts unfinished."""
 
 
 class Worker:
@@ -94,13 +83,12 @@ class Worker:
         self.max_recoveries = max_recoveries
         self.block_timeout = block_timeout
         self.prefetch_seconds = prefetch_seconds
-        self.max_batch = max_batch
+        self.batch_size = BatchSize(prefetch_seconds, max_batch)
         self.keep_succeeded_seconds = keep_succeeded_seconds
         self.counts = {"processed": 0, "retried": 0, "failed": 0}
         self.alarm = Alarm()
         self.recorder = Recorder(self.client, prefetch_seconds)
         self._stopping = threading.Event()
-        self._seconds_per_job = 0.0
         self._idle_rounds = 0
         self._lost_redis = False
 
@@ -111,7 +99,7 @@ class Worker:
             raise ValueError("Worker.run needs at least one queue")
         for name in queues:
             check_queue_name(name)
-        restore_signals = self._install_signal_handlers()
+        restore_signals = install_stop_signals(self._stopping, self.alarm, self.shutdown_timeout)
         heartbeat = Heartbeat(self.client, self.recovery_timeout, self.max_recoveries)
         self.recorder = Recorder(self.client, self.prefetch_seconds)
         try:
@@ -145,7 +133,7 @@ class Worker:
         self, raw: str, job: Job, error: BaseException, started_at: float, finished_at: float
     ) -> Retry | Fail:
         """Decide what a failed attempt leads to: a retry after backoff, or the failed list."""
-        message = _describe(error)
+        message = describe(error)
         policy = self._policy_for(job)
         record = self._record(job, started_at, finished_at, "failed", message)
         give_up_on = getattr(self.handlers.get(job.handler), "give_up_on", ())
@@ -181,7 +169,7 @@ class Worker:
         """Fetch and run one batch, or wait for work; return False when a burst is done."""
         outcomes = self.recorder.take()
         try:
-            fetched = self.client.pop_many(queues, self._batch_size(), outcomes)
+            fetched = self.client.pop_many(queues, self.batch_size.next(), outcomes)
         except (ConnectionError, TimeoutError):
             self.recorder.give_back(outcomes)
             raise
@@ -259,7 +247,7 @@ class Worker:
         except Exception as error:
             return self._failed(raw, job, error, started_at)
         finished_at = time.time()
-        self._learn_duration(finished_at - started_at)
+        self.batch_size.learn(finished_at - started_at)
         self.counts["processed"] += 1
         log.info(
             "[OK] Job %s processed (handler %s, attempt %d, %.3f s)",
@@ -271,10 +259,10 @@ class Worker:
 
     def _failed(self, raw: str, job: Job, error: Exception, started_at: float) -> Outcome:
         finished_at = time.time()
-        self._learn_duration(finished_at - started_at)
+        self.batch_size.learn(finished_at - started_at)
         log.error(
             "[ERROR] Job %s: %s (handler %s, attempt %d)",
-            job.id, _describe(error), job.handler, job.attempts,
+            job.id, describe(error), job.handler, job.attempts,
         )
         return self.handle_failure(raw, job, error, started_at, finished_at)
 
@@ -319,57 +307,6 @@ class Worker:
             self.client.reap(self.worker_id, FOREVER_SECONDS, self.max_recoveries)
         except (ConnectionError, TimeoutError):
             log.error("Could not unregister: the reaper will give back this worker's jobs")
-
-    def _batch_size(self) -> int:
-        """As many jobs as run in about prefetch_seconds: many when fast, one when slow.
-
-        Taking many slow jobs at once would leave other workers idle while they wait here.
-        """
-        if self._seconds_per_job <= 0:
-            return 1
-        return max(1, min(self.max_batch, int(self.prefetch_seconds / self._seconds_per_job)))
-
-    def _learn_duration(self, seconds: float) -> None:
-        # A moving average: a few slow jobs quickly shrink the batch, fast ones grow it.
-        if self._seconds_per_job <= 0:
-            self._seconds_per_job = seconds
-        else:
-            self._seconds_per_job = 0.8 * self._seconds_per_job + 0.2 * seconds
-
-    def _install_signal_handlers(self) -> Callable[[], None]:
-        """SIGTERM/SIGINT stop the loop (twice: the job too); return a function undoing it."""
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None  # signals reach only the main thread; stop() still works
-
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            name = signal.Signals(signum).name
-            if self._stopping.is_set():
-                log.warning("Received %s again: stopping the current job now", name)
-                self.alarm.ring_now("forced")
-                return
-            log.info("Received %s: finishing the current job (at most %g s), then stopping",
-                     name, self.shutdown_timeout)
-            self._stopping.set()
-            self.alarm.shorten(self.shutdown_timeout, "shutdown")
-
-        handlers = {signal.SIGTERM: on_signal, signal.SIGINT: on_signal}
-        previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
-        previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, self.alarm.ring)
-        self.alarm.enabled = True
-
-        def restore() -> None:
-            self.alarm.enabled = False
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore
-
-
-def _describe(error: BaseException) -> str:
-    """The error as it is logged and stored: its message, with its class unless it is ours."""
-    if isinstance(error, UnknownHandler | JobTimedOut | Abandoned):
-        return str(error)
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _format_counts(counts: Mapping[str, int]) -> str:
