@@ -20,7 +20,8 @@
 Workers read the queue lists and the delayed set; ack, retry and fail take a job off its
 worker's processing list; the reaper gives the jobs in a dead worker's list (one whose
 heartbeat in `queue:workers` is too old) back to their queues; the order page reads
-`queue:job:<id>`; people read, retry and purge the failed list.
+`queue:job:<id>`; people read, retry and purge the failed list; a dashboard only reads,
+through QueueClient.snapshot and check_invariant (jobs/snapshot.py, jobs/invariant.py).
 
 `queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
 prefix uses that instead, so tests and apps can share one Redis.

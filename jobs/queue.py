@@ -11,9 +11,11 @@ from redis import Redis
 
 from jobs.batch import Batch
 from jobs.client import QueueClient
+from jobs.invariant import InvariantCheck
 from jobs.job import Job, JobState, new_job
 from jobs.keys import check_queue_name
-from jobs.stats import HandlerStats
+from jobs.snapshot import QueueSnapshot, WorkerInfo
+from jobs.stats import HandlerStats, Throughput
 
 # What the failed list adds to a job's JSON, as in the lesson.
 FAILED_FIELDS = ("error", "failed_at")
@@ -26,7 +28,9 @@ class JobQueue:
     2. migrate_delayed moves due delayed jobs onto their own queues (workers do this);
     3. states and failed tell what became of jobs;
     4. retry_failed / retry_all_failed queue failed jobs again, attempts reset, and
-       delete_failed / purge_failed drop them.
+       delete_failed / purge_failed drop them;
+    5. snapshot, workers, throughput, handler_stats and check_invariant read the queue
+       for a dashboard, so it never reads the queue's keys itself.
     """
 
     def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
@@ -88,13 +92,28 @@ class JobQueue:
         """Each job's state, in one round trip; None for an id Redis knows nothing of."""
         return self.client.states(job_ids)
 
-    def throughput(self, minutes: int = 60) -> list[tuple[int, int, int]]:
-        """(unix minute, succeeded, failed) for each of the last minutes, oldest first."""
+    def snapshot(self, queues: Sequence[str], minutes: int = 30) -> QueueSnapshot:
+        """The whole queue now, these queues first, with the last minutes' throughput.
+
+        Two round trips, however many jobs there are: jobs/snapshot.py says what each reads.
+        """
+        return self.client.snapshot(queues, minutes)
+
+    def workers(self) -> list[WorkerInfo]:
+        """The registered workers, with heartbeat age, the jobs they hold, their queues."""
+        return self.client.workers()
+
+    def throughput(self, minutes: int = 60) -> Throughput:
+        """Jobs succeeded and failed in each of the last minutes, oldest first, and per second."""
         return self.client.throughput(minutes)
 
     def handler_stats(self) -> dict[str, HandlerStats]:
         """Per handler: jobs succeeded and failed, seconds spent, a duration histogram."""
         return self.client.handler_stats()
+
+    def check_invariant(self, job_ids: Sequence[str], queues: Sequence[str]) -> InvariantCheck:
+        """Check that each job is in exactly one place among these queues, read atomically."""
+        return self.client.check_invariant(job_ids, queues)
 
     def failed(self, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
         """The failed list's entries: job fields plus error and failed_at (or raw data)."""

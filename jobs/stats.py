@@ -1,8 +1,14 @@
-"""Counters the worker keeps for dashboards: jobs per minute, and per handler."""
+"""Counters the worker keeps for dashboards: jobs per minute, and per handler.
+
+The workers count what they finish in `queue:stats:processed:<minute>` and
+`queue:stats:failed:<minute>` (jobs.keys; kept 2 hours): reading the last half hour is
+one MGET, which a dashboard's snapshot sends in its first round trip.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # Upper bounds (seconds) of the job duration histogram, as Prometheus buckets.
@@ -44,3 +50,36 @@ class HandlerStats:
             cumulative[bound] = running
         return cls(int(fields.get("processed", 0)), int(fields.get("failed", 0)),
                    float(fields.get("seconds", 0.0)), cumulative)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Jobs finished per minute, oldest minute first, and the rate over the last minute."""
+
+    minutes: list[int]  # unix minutes
+    processed: list[int]
+    failed: list[int]
+    jobs_per_second: float
+
+    @classmethod
+    def from_counts(cls, counts: Sequence[str | None], minute_now: int, now: float) -> Throughput:
+        """Build from one MGET of the processed, then the failed counters, oldest minute first."""
+        values = [int(count or 0) for count in counts]
+        half = len(values) // 2
+        processed, failed = values[:half], values[half:]
+        minutes = list(range(minute_now - half + 1, minute_now + 1))
+        return cls(minutes, processed, failed, jobs_per_second(processed, failed, now))
+
+
+def jobs_per_second(processed: list[int], failed: list[int], now: float) -> float:
+    """Return jobs finished per second over the last 60 s, from per-minute counts.
+
+    The current minute counts whole; the one before only for the part of it still inside
+    the last 60 s (it is assumed to have been spread evenly over its minute).
+    """
+    if not processed:
+        return 0.0
+    finished = [done + lost for done, lost in zip(processed, failed, strict=True)]
+    elapsed = (now % 60) / 60  # how far into the current minute we are
+    previous = finished[-2] if len(finished) > 1 else 0
+    return (finished[-1] + previous * (1 - elapsed)) / 60

@@ -6,13 +6,12 @@ import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from redis import Redis
 
-from jobs import JobNotFound, JobQueue, Keys
+from jobs import JobNotFound
 from shop.dashboard_auth import require_dashboard_access
 from shop.orders import SHOP_QUEUES
-from shop.queue_stats import read_snapshot
-from shop.throughput import chart_bars
+from shop.throughput_chart import chart_bars
+from shop.views import current_queue
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 bp.before_request(require_dashboard_access)
@@ -20,16 +19,9 @@ bp.before_request(require_dashboard_access)
 SHOWN = 50  # delayed and failed jobs listed on the page; the counts cover them all
 
 
-def queue() -> JobQueue:
-    """Return the app's JobQueue."""
-    job_queue: JobQueue = current_app.extensions["queue"]
-    return job_queue
-
-
 def render_dashboard(template: str) -> str:
     """Render the dashboard, or its live part, from a fresh snapshot of the queue."""
-    redis: Redis = queue().client.redis
-    snapshot = read_snapshot(redis, Keys(current_app.config["JOBS_PREFIX"]), SHOP_QUEUES)
+    snapshot = current_queue().snapshot(SHOP_QUEUES)
     return render_template(
         template, snapshot=snapshot, bars=chart_bars(snapshot.throughput), now=time.time(),
         shown=SHOWN, stale_seconds=current_app.config["JOBS_RECOVERY_TIMEOUT"],
@@ -52,7 +44,7 @@ def live() -> ResponseReturnValue:
 def retry(job_id: str) -> ResponseReturnValue:
     """Queue one failed job again, its attempts reset."""
     try:
-        queue().retry_failed(job_id)
+        current_queue().retry_failed(job_id)
         flash(f"Queued {job_id} again.", "info")
     except JobNotFound:
         flash(f"{job_id} is no longer in the failed list.", "error")
@@ -63,7 +55,7 @@ def retry(job_id: str) -> ResponseReturnValue:
 def delete(job_id: str) -> ResponseReturnValue:
     """Drop one failed job and its state."""
     try:
-        queue().delete_failed(job_id)
+        current_queue().delete_failed(job_id)
         flash(f"Deleted {job_id}.", "info")
     except JobNotFound:
         flash(f"{job_id} is no longer in the failed list.", "error")
@@ -73,12 +65,12 @@ def delete(job_id: str) -> ResponseReturnValue:
 @bp.post("/failed/retry-all")
 def retry_all() -> ResponseReturnValue:
     """Queue every failed job again (data that is not a job stays)."""
-    flash(f"Queued {queue().retry_all_failed()} failed jobs again.", "info")
+    flash(f"Queued {current_queue().retry_all_failed()} failed jobs again.", "info")
     return redirect(url_for(".show"), 303)
 
 
 @bp.post("/failed/delete-all")
 def delete_all() -> ResponseReturnValue:
     """Drop every failed entry."""
-    flash(f"Deleted {queue().purge_failed()} failed entries.", "info")
+    flash(f"Deleted {current_queue().purge_failed()} failed entries.", "info")
     return redirect(url_for(".show"), 303)

@@ -14,6 +14,7 @@ from shop.demo_settings import parse_payment_form, write_payment_settings
 from shop.faults import FaultRefused, client_name, drop_connections, kill_worker_mid_job
 from shop.faults import push_malformed as push_malformed_message
 from shop.timeline_axis import format_seconds
+from shop.views import current_queue
 
 bp = demo_only(Blueprint("demo", __name__, url_prefix="/demo"))
 
@@ -64,7 +65,7 @@ def kill_worker() -> ResponseReturnValue:
     """SIGKILL a worker that is running a job; the reaper gives the job to another."""
     recovery = float(current_app.config["JOBS_RECOVERY_TIMEOUT"])
     try:
-        victim = kill_worker_mid_job(queue_redis(), keys(), fresh_seconds=recovery)
+        victim = kill_worker_mid_job(current_queue(), fresh_seconds=recovery)
     except FaultRefused as refused:
         flash(str(refused), "error")
         return redirect(back_to_page(), 303)

@@ -8,14 +8,14 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from jobs import Keys
+from jobs import InvariantCheck
 from shop.db import get_session
 from shop.demo_mode import is_demo
 from shop.demo_settings import read_payment_settings
 from shop.gateway import PaymentSettings
-from shop.invariant import InvariantCheck, check_invariant
 from shop.models import Order, OrderJob
 from shop.orders import SHOP_QUEUES
+from shop.views import current_queue
 
 RECENT_JOBS = 60  # the invariant is checked for the jobs of the last 20 orders
 
@@ -58,10 +58,8 @@ def recent_invariant() -> InvariantCheck | None:
     query = (select(OrderJob.job_id).where(OrderJob.pushed_at.is_not(None))
              .order_by(OrderJob.id.desc()).limit(RECENT_JOBS))
     job_ids = list(get_session().scalars(query))
-    redis = current_app.extensions["queue"].client.redis
     try:
-        return check_invariant(redis, Keys(current_app.config["JOBS_PREFIX"]), job_ids,
-                               SHOP_QUEUES)
+        return current_queue().check_invariant(job_ids, SHOP_QUEUES)
     except RedisError:
         return None
 

@@ -2,7 +2,8 @@
 
 Each does for real what happens in production, on this machine only: SIGKILL (a crash,
 the OOM killer), a message no worker can parse (a bug in another producer), and every
-connection of this shop to Redis closed by Redis (a network blip, a failover).
+connection of this shop to Redis closed by Redis (a network blip, a failover). The last
+two reach into Redis on purpose: they come from outside the queue, as the real ones do.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from jobs import WAKE_UP, Keys
-from shop.queue_entries import parse_entry
+from jobs import JobQueue, Keys
 
 
 class FaultRefused(RuntimeError):
@@ -40,23 +40,15 @@ def client_name(prefix: str, role: str) -> str:
     return re.sub(r"[^!-~]", "_", f"{prefix}{role}")
 
 
-def kill_worker_mid_job(redis: Redis, keys: Keys, fresh_seconds: float) -> Victim:
+def kill_worker_mid_job(queue: JobQueue, fresh_seconds: float) -> Victim:
     """SIGKILL a live worker on this host that holds a job, or raise FaultRefused."""
-    registry: list[tuple[str, float]] = redis.zrange(  # type: ignore[assignment]
-        keys.workers, 0, -1, withscores=True
-    )
-    with redis.pipeline(transaction=False) as pipe:
-        for worker_id, _ in registry:
-            pipe.lindex(keys.processing(worker_id), 0)
-        current = pipe.execute()
-    now = time.time()
-    for (worker_id, beat), raw in zip(registry, current, strict=True):
-        pid = local_pid(worker_id)
+    for worker in queue.workers():
+        pid = local_pid(worker.id)
         # A fresh heartbeat: the pid is the worker's own, not one reused since it died.
-        holding = raw is not None and raw != WAKE_UP
-        if holding and pid is not None and now - float(beat) < fresh_seconds:
+        fresh = worker.heartbeat_age_seconds < fresh_seconds
+        if worker.current_job is not None and pid is not None and fresh:
             os.kill(pid, signal.SIGKILL)
-            return Victim(worker_id, pid, parse_entry(raw).id)
+            return Victim(worker.id, pid, worker.current_job.id)
     raise FaultRefused(
         "No worker on this machine is running a job right now: place an order, then kill "
         "one while the payment takes its time."

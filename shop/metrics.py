@@ -2,7 +2,7 @@
 
 Every value is read from Redis at scrape time by a custom collector (no counters live in
 the web process, which may be one of several gunicorn workers): depths from a queue
-snapshot (shop.queue_stats); totals and the duration histogram from the per-handler
+snapshot (JobQueue.snapshot); totals and the duration histogram from the per-handler
 counters the workers keep in `queue:stats:handlers` (jobs.keys).
 """
 
@@ -20,11 +20,9 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from redis import Redis
 
-from jobs import JobQueue, Keys
+from jobs import JobQueue
 from shop.orders import SHOP_QUEUES
-from shop.queue_stats import read_snapshot
 
 bp = Blueprint("metrics", __name__)
 
@@ -36,12 +34,10 @@ class QueueCollector(Collector):
 
     def __init__(self, queue: JobQueue) -> None:
         self.queue = queue
-        self.redis: Redis = queue.client.redis
-        self.keys: Keys = queue.client.keys
 
     def collect(self) -> Iterator[Metric]:
         """Yield the depth gauges, the finished-job counters and the duration histograms."""
-        snapshot = read_snapshot(self.redis, self.keys, SHOP_QUEUES, minutes=1)
+        snapshot = self.queue.snapshot(SHOP_QUEUES, minutes=1)
         depth = GaugeMetricFamily(
             "shop_queue_jobs", "Jobs in each place of each queue now.", labels=["queue", "place"]
         )

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import redis as redis_py
@@ -55,34 +51,3 @@ def csrf_token(client: FlaskClient) -> str:
 def post_form(client: FlaskClient, path: str, form: dict[str, str]) -> TestResponse:
     """Post a form as a browser does: with the session's CSRF token."""
     return client.post(path, data=form | {"csrf_token": csrf_token(client)})
-
-
-class Blocking:
-    """A handler that runs until released: a job held in progress for as long as a test needs."""
-
-    def __init__(self) -> None:
-        self.running = threading.Event()
-        self.release = threading.Event()
-
-    def handle(self, payload: dict[str, Any]) -> None:
-        """Say it is running, then wait to be released (10 s at most)."""
-        self.running.set()
-        self.release.wait(10)
-
-
-@contextmanager
-def job_in_progress(
-    redis: redis_py.Redis, prefix: str, queue: str, handler: str
-) -> Iterator[Worker]:
-    """Run a real worker in a thread on queue until it is running a job of handler; stop after."""
-    blocking = Blocking()
-    worker = Worker(redis, {handler: blocking}, prefix=prefix)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        finished = pool.submit(worker.run, queue)
-        try:
-            assert blocking.running.wait(10), "the worker took the job"
-            yield worker
-        finally:
-            worker.stop()
-            blocking.release.set()
-            finished.result(timeout=10)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 import redis as redis_py
 from flask.testing import FlaskClient
 
-from jobs import Keys, Worker, connect
+from jobs import JobQueue, Keys, QueueClient, Worker, connect
 from shop.faults import FaultRefused, client_name, drop_connections, kill_worker_mid_job, local_pid
 from tests.shop.support import post_form
 
@@ -61,4 +64,25 @@ def test_with_no_worker_running_a_job_nothing_is_killed(
     redis.zadd(Keys(prefix).workers, {f"{socket.gethostname()}:1:abc": 0})  # an idle worker
 
     with pytest.raises(FaultRefused, match="No worker on this machine is running a job"):
-        kill_worker_mid_job(redis, Keys(prefix), fresh_seconds=30)
+        kill_worker_mid_job(JobQueue(redis, prefix), fresh_seconds=30)
+
+
+def test_a_local_worker_holding_a_job_is_killed(redis: redis_py.Redis, prefix: str) -> None:
+    # Given a process of this host that passes for a worker ("worker" on its command line),
+    # registered with a fresh heartbeat and holding a job
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "worker"])
+    try:
+        worker_id = f"{socket.gethostname()}:{process.pid}:abc"
+        QueueClient(redis, prefix, worker_id=worker_id).register(["payments"])
+        queue = JobQueue(redis, prefix)
+        job_id = queue.dispatch("payments", "process_payment", {})
+        keys = Keys(prefix)
+        redis.lmove(keys.queue("payments"), keys.processing(worker_id), "LEFT", "RIGHT")
+
+        victim = kill_worker_mid_job(queue, fresh_seconds=30)
+
+        assert (victim.worker_id, victim.pid, victim.job_id) == (worker_id, process.pid, job_id)
+        assert process.wait(timeout=5) == -signal.SIGKILL
+    finally:
+        process.kill()
+        process.wait()

@@ -1,12 +1,12 @@
-"""The demo's invariant: every job is in exactly one place, read in one atomic snapshot.
+"""InvariantCheck: is every job in exactly one place? Read in one atomic snapshot.
 
 The places are the queue lists (waiting), the delayed set, the workers' processing lists
 (in progress), the failed list, and "succeeded" (its hash says so and no list holds it).
 A list holds a job's JSON, not its id, and that JSON changes from attempt to attempt, so
-LPOS cannot find it: the lists are read (up to LIST_LIMIT entries each) and their ids
-counted. All of it is read in one MULTI, so no job is seen mid-move: one round trip for
-the worker registry, one for the snapshot, which also reads the registry again and is
-repeated if a worker came or went in between.
+LPOS cannot find it: QueueClient.check_invariant reads the lists (up to LIST_LIMIT entries
+each) and their ids are counted. All of it is read in one MULTI, so no job is seen
+mid-move: one round trip for the worker registry, one for the snapshot, which also reads
+the registry again and is repeated if a worker came or went in between.
 
 A job with no hash in no list was deleted from the failed list, or its success expired:
 it has no place to be, and is left out rather than reported lost.
@@ -19,13 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from redis import Redis
-
-from jobs import Keys
-from shop.queue_entries import parse_entry, parse_failed
-
-LIST_LIMIT = 1000
-TRIES = 3
+from jobs.entry import parse_entry, parse_failed
+from jobs.snapshot import LIST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -60,34 +55,12 @@ class InvariantCheck:
         return [job for job in self.jobs if not job.ok]
 
 
-def check_invariant(
-    redis: Redis, keys: Keys, job_ids: Sequence[str], queues: Sequence[str]
-) -> InvariantCheck:
-    """Check that each of job_ids is in exactly one place, among these queues."""
-    workers = [str(worker_id) for worker_id in redis.zrange(keys.workers, 0, -1)]
-    for attempt in range(1, TRIES + 1):
-        with redis.pipeline(transaction=True) as pipe:
-            pipe.zrange(keys.workers, 0, -1)
-            for name in queues:
-                pipe.lrange(keys.queue(name), 0, LIST_LIMIT)
-            pipe.zrange(keys.delayed, 0, LIST_LIMIT)
-            for worker_id in workers:
-                pipe.lrange(keys.processing(worker_id), 0, LIST_LIMIT)
-            pipe.lrange(keys.failed, 0, LIST_LIMIT)
-            for job_id in job_ids:
-                pipe.hget(keys.job(job_id), "state")
-            registry, *replies = pipe.execute()
-        if list(registry) == workers:
-            return places_of(job_ids, queues, workers, replies, round_trips=1 + attempt)
-        workers = list(registry)  # a worker came or went: its list was not read
-    return InvariantCheck([], 1 + TRIES, "the workers kept changing; check again")
-
-
 def places_of(
     job_ids: Sequence[str], queues: Sequence[str], workers: Sequence[str],
     replies: list[object], round_trips: int,
 ) -> InvariantCheck:
-    """Count the places of each job from the snapshot's replies (in the order they were read)."""
+    """Count the places of each job from the snapshot's replies, in the order they were read:
+    each queue, the delayed set, each worker's processing list, the failed list, each state."""
     count = len(queues) + 1 + len(workers) + 1
     lists = cast(list[list[str]], replies[:count])
     states = cast(list[str | None], replies[count:])

@@ -1,4 +1,8 @@
-"""What the dashboard reads out of a queue entry: a job's JSON, or data that is not a job."""
+"""Entry: one entry of the queue's lists as a dashboard reads it, a job or data that is not one.
+
+Unlike Job.from_json, reading an entry never fails: a dashboard must show whatever a list
+holds, a malformed message included.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +52,10 @@ def parse_entry(raw: str) -> Entry:
 
 
 def parse_failed(raw: str) -> Entry:
-    """Parse a failed entry: a job's fields plus error and failed_at, or the raw data."""
+    """Parse a failed entry: a job's fields plus error and failed_at, or the raw data.
+
+    Data that was not a job is kept as `{"raw", "error", "failed_at"}` (client.malformed_failure).
+    """
     try:
         data: Any = json.loads(raw)
     except ValueError:
