@@ -8,6 +8,7 @@ from jobs.handler import JobHandler
 from jobs.invariant import InvariantCheck, JobPlaces
 from jobs.job import Job, JobState, MalformedJob
 from jobs.keys import Keys
+from jobs.monitor import QueueMonitor
 from jobs.queue import JobNotFound, JobQueue
 from jobs.snapshot import QueueDepth, QueueSnapshot, WorkerInfo
 from jobs.stats import Throughput
@@ -28,6 +29,7 @@ __all__ = [
     "MalformedJob",
     "QueueClient",
     "QueueDepth",
+    "QueueMonitor",
     "QueueSnapshot",
     "RetryPolicy",
     "Throughput",

@@ -14,6 +14,7 @@ from jobs.client import QueueClient
 from jobs.invariant import InvariantCheck
 from jobs.job import Job, JobState, new_job
 from jobs.keys import check_queue_name
+from jobs.monitor import QueueMonitor
 from jobs.snapshot import QueueSnapshot, WorkerInfo
 from jobs.stats import HandlerStats, Throughput
 
@@ -35,6 +36,7 @@ class JobQueue:
 
     def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
         self.client = QueueClient(redis, prefix)
+        self.monitor = QueueMonitor(redis, prefix)
 
     def dispatch(
         self,
@@ -97,23 +99,23 @@ class JobQueue:
 
         Two round trips, however many jobs there are: jobs/snapshot.py says what each reads.
         """
-        return self.client.snapshot(queues, minutes)
+        return self.monitor.snapshot(queues, minutes)
 
     def workers(self) -> list[WorkerInfo]:
         """The registered workers, with heartbeat age, the jobs they hold, their queues."""
-        return self.client.workers()
+        return self.monitor.workers()
 
     def throughput(self, minutes: int = 60) -> Throughput:
         """Jobs succeeded and failed in each of the last minutes, oldest first, and per second."""
-        return self.client.throughput(minutes)
+        return self.monitor.throughput(minutes)
 
     def handler_stats(self) -> dict[str, HandlerStats]:
         """Per handler: jobs succeeded and failed, seconds spent, a duration histogram."""
-        return self.client.handler_stats()
+        return self.monitor.handler_stats()
 
     def check_invariant(self, job_ids: Sequence[str], queues: Sequence[str]) -> InvariantCheck:
         """Check that each job is in exactly one place among these queues, read atomically."""
-        return self.client.check_invariant(job_ids, queues)
+        return self.monitor.check_invariant(job_ids, queues)
 
     def failed(self, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
         """The failed list's entries: job fields plus error and failed_at (or raw data)."""

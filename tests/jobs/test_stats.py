@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import redis as redis_py
 
-from jobs.client import QueueClient
+from jobs.monitor import QueueMonitor
 from jobs.queue import JobQueue
 from jobs.stats import HandlerStats, Throughput, bucket_of, jobs_per_second, minute_of
 from jobs.worker import Worker
@@ -52,10 +52,10 @@ def test_the_worker_counts_jobs_per_minute_and_per_handler(
     make_worker({"record": Recorder(), "pay": Failing("declined")}, max_attempts=1).run(burst=True)
 
     # Then this minute shows them, and so do the per-handler totals
-    client = QueueClient(redis, prefix)
-    throughput = client.throughput(minutes=2)  # two, in case the run crossed a minute
+    monitor = QueueMonitor(redis, prefix)
+    throughput = monitor.throughput(minutes=2)  # two, in case the run crossed a minute
     assert (sum(throughput.processed), sum(throughput.failed)) == (2, 1)
-    stats = client.handler_stats()
+    stats = monitor.handler_stats()
     assert (stats["record"].processed, stats["record"].failed) == (2, 0)
     assert (stats["pay"].processed, stats["pay"].failed) == (0, 1)
     assert stats["record"].buckets[math.inf] == 2
