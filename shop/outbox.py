@@ -43,22 +43,32 @@ def record_order_jobs(session: Session, order: Order) -> list[OrderJob]:
 
 
 def push_jobs(session: Session, queue: JobQueue, jobs: Sequence[OrderJob]) -> int:
-    """Push committed jobs to Redis and mark them pushed; return how many went.
-
-    Stops at the first Redis error, leaving the rest to the relay: the order is saved, so
-    the request must not fail, nor wait on every job's timeout.
-    """
-    pushed = 0
-    for job in jobs:
-        try:
-            queue.dispatch(job.queue, job.type, order_payload(job.order_id), job_id=job.job_id)
-        except RedisError as error:
-            logger.warning(
-                "Redis refused job %s (%s): %d job(s) left for the relay",
-                job.job_id, error, len(jobs) - pushed,
-            )
-            break
-        job.pushed_at = utc_now()
-        pushed += 1
+    """Push committed jobs to Redis, mark them pushed and commit; return how many went."""
+    pushed = dispatch_jobs(queue, jobs)
     session.commit()
     return pushed
+
+
+def dispatch_jobs(queue: JobQueue, jobs: Sequence[OrderJob]) -> int:
+    """Push committed jobs to Redis in one round trip and set their pushed_at; the caller
+    commits. Return how many went: all of them, or none.
+
+    On a Redis error none is marked pushed, even if Redis took some before failing: the
+    relay pushes them all later, and those already queued are skipped by their ids. The
+    order is saved, so the request must not fail, nor wait on more than one timeout.
+    """
+    if not jobs:
+        return 0
+    try:
+        with queue.batch() as batch:
+            for job in jobs:
+                batch.dispatch(job.queue, job.type, order_payload(job.order_id),
+                               job_id=job.job_id)
+    except RedisError as error:
+        logger.warning("Redis refused %d job(s), %s first (%s): left for the relay",
+                       len(jobs), jobs[0].job_id, error)
+        return 0
+    pushed_at = utc_now()
+    for job in jobs:
+        job.pushed_at = pushed_at
+    return len(jobs)

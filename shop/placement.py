@@ -24,7 +24,8 @@ from shop.idempotency import (
     stored_response,
 )
 from shop.models import OrderJob
-from shop.outbox import push_jobs
+from shop.outbox import dispatch_jobs
+from shop.request_timing import stamp_answer
 from shop.views import current_queue
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def place_once(key: str | None, request_data: Any, place: Placer) -> ResponseRet
         store_response(claimed, response)
     # Order, jobs and key in one commit; the jobs are pushed only once it succeeded.
     session.commit()
-    pushed = push_jobs(session, current_queue(), jobs)
+    pushed = dispatch_jobs(current_queue(), jobs)
+    stamp_answer()
+    session.commit()  # which jobs went, and when the answer did: the request's last write
     logger.info("order placed: %s; %d of %d jobs pushed", response.location, pushed, len(jobs))
     return to_response(response)
 

@@ -29,7 +29,7 @@ from shop.outbox import push_jobs
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100  # jobs pushed per round trip to the database
+BATCH_SIZE = 100  # jobs read from the database, then pushed to Redis, per round trip
 
 
 def relay_once(database: Database, queue: JobQueue, min_age_seconds: float) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -36,3 +37,17 @@ def test_a_request_has_one_session_closed_at_teardown(app: Flask, database: Data
         assert session.in_transaction()
 
     assert not session.in_transaction()
+
+
+def test_sqlite_connections_use_the_write_ahead_log_and_fsync_each_commit(
+    database: Database,
+) -> None:
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("pragmas of SQLite only")
+
+    with database.engine.connect() as connection:
+        journal_mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        busy_timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+
+    assert (journal_mode, synchronous, busy_timeout) == ("wal", 2, 5000)  # 2 is FULL

@@ -68,6 +68,9 @@ def test_the_synchronous_checkout_runs_the_three_jobs_before_answering(
     ]
     assert all(run["error"] is None for run in order.inline_jobs or [])
     assert order.confirmation_sent_at is not None
+    # Answered after the last job, not when the order was saved
+    assert order.responded_at is not None and order.inline_jobs
+    assert order.responded_at.timestamp() >= order.inline_jobs[-1]["finished_at"]
     assert queue_keys(redis, prefix) == []  # nothing was queued
     page = client.get(response.headers["Location"]).text
     assert "processed inside the request" in page

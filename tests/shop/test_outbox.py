@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis as redis_py
@@ -16,7 +17,7 @@ from jobs import JobQueue
 from shop.embedded_redis import free_port
 from shop.models import Order, OrderJob
 from shop.orders import JOB_QUEUES, place_order
-from shop.outbox import order_job_id, push_jobs, record_order_jobs
+from shop.outbox import dispatch_jobs, order_job_id, push_jobs, record_order_jobs
 from shop.validation import OrderLine
 
 
@@ -74,6 +75,28 @@ def test_pushed_jobs_wait_on_their_queues_and_are_marked_pushed(
         assert queued["payload"] == {"order_id": order.id}
     session.expire_all()
     assert all(job.pushed_at is not None for job in session.scalars(select(OrderJob)))
+
+
+def test_an_orders_jobs_go_to_redis_in_one_round_trip(
+    session: Session, queue: JobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a connection that has sent a push already (its name set, the scripts loaded)
+    push_jobs(session, queue, placed(session)[1])
+    _, order_jobs = placed(session)
+    sent: list[bytes] = []
+    send = redis_py.connection.Connection.send_packed_command
+
+    def counting_send(connection: Any, command: Any, check_health: bool = True) -> None:
+        sent.append(command)
+        send(connection, command, check_health)
+
+    monkeypatch.setattr(redis_py.connection.Connection, "send_packed_command", counting_send)
+
+    # When the next order's jobs are pushed
+    pushed = dispatch_jobs(queue, order_jobs)
+
+    # Then all three went in one write to Redis
+    assert (pushed, len(sent)) == (3, 1)
 
 
 def test_pushing_a_job_twice_queues_it_once(
