@@ -1,132 +1,121 @@
-"""POST /orders under load: gunicorn (2 workers) and 32 clients on loopback, as in issue 6.
+"""POST /orders under load, as in issue 6: the deployed gunicorn, 32 clients on loopback.
 
-The shop runs as deployed: gunicorn serving `shop:create_app()`, with two job workers
-(`worker.py`) beside it and the payment gateway taking 1.5 s, all on the benchmark's
-Redis and a SQLite database in a temporary folder. The load generator (threads with
-http.client, in the benchmark's process) shares the machine's cores with them.
+Each configuration (queued on SQLite, queued on PostgreSQL, synchronous on SQLite) runs
+once per round, the rounds interleaved (A B C A B C), each run as bench/orders_once.py says.
+`python -m bench.orders_load` runs only this part, on a Redis of its own (see --help).
 """
 
 from __future__ import annotations
 
-import http.client
+import argparse
 import importlib.util
-import json
-import os
-import subprocess
 import sys
-import threading
-import time
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.latency import percentiles
-from bench.processes import ROOT, stop_worker, tail
-from bench.redis_server import free_port
+from bench.orders_once import (
+    CLIENTS,
+    CONFIGURATIONS,
+    JOB_WORKERS,
+    PAYMENT_LATENCY_SECONDS,
+    InitDbFailed,
+    run_once,
+)
+from bench.orders_requests import NoCheckoutForm
+from bench.postgres import NoPostgres
+from bench.redis_server import start_bench_redis
+from bench.shop_server import ShopDidNotStart, describe_gunicorn
+from bench.stats import median_tree
+from bench.table import orders_lines
 
 DURATION_SECONDS = 20.0
-CLIENTS = 32
-WEB_WORKERS = 2
-JOB_WORKERS = 2
-PAYMENT_LATENCY_SECONDS = 1.5
-ORDER = json.dumps({"email": "load@example.com", "items": [{"sku": "TEA-SENCHA", "quantity": 1}]})
-DESCRIPTION = (
-    f"POST /orders: gunicorn with {WEB_WORKERS} sync workers, {JOB_WORKERS} job workers, "
-    f"payment latency {PAYMENT_LATENCY_SECONDS} s, {CLIENTS} concurrent clients (stdlib "
-    "http.client in threads, on the same cores) on loopback, SQLite."
-)
+ROUNDS = 2
 
 
-def run(redis_url: str, seconds: float, workdir: Path) -> dict[str, Any]:
-    """The load in each mode the app has; a reason instead where it cannot run."""
+def run(redis_url: str, seconds: float, workdir: Path, rounds: int = ROUNDS,
+        only: Sequence[str] = (), gunicorn_args: Sequence[str] = ()) -> dict[str, Any]:
+    """Every configuration (or those named in only), rounds times; medians, or why skipped."""
     if seconds <= 0:
         return {"skipped": "--orders-seconds 0"}
     if importlib.util.find_spec("gunicorn") is None:
         return {"skipped": "gunicorn is not installed: pip install -e '.[deploy]'"}
-    env = {
-        **os.environ, "REDIS_URL": redis_url, "SHOP_INSTANCE_PATH": str(workdir / "shop"),
-        "DATABASE_URL": "", "SHOP_SMTP_HOST": "",
-        "SHOP_PAYMENT_LATENCY": str(PAYMENT_LATENCY_SECONDS),
-    }
-    init = subprocess.run([sys.executable, "-m", "flask", "--app", "shop", "init-db"],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
-    if init.returncode != 0:
-        return {"skipped": f"init-db failed: {init.stderr.strip().splitlines()[-1:]}"}
-    return {
-        "description": DESCRIPTION,
-        "modes": {
-            "queued (jobs run by workers)": load_shop(env, seconds, workdir),
-            "synchronous (jobs inside the request)": {"skipped": "the app has no such mode yet"},
-        },
-    }
-
-
-def load_shop(env: dict[str, str], seconds: float, workdir: Path) -> dict[str, Any]:
-    """Start gunicorn and the job workers, load POST /orders for seconds, stop them."""
-    port = free_port()
-    log_path = workdir / "orders.log"
-    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(WEB_WORKERS), "--bind",
-                f"127.0.0.1:{port}", "--log-level", "warning", "shop:create_app()"]
-    commands = [gunicorn] + [[sys.executable, "worker.py"]] * JOB_WORKERS
-    with log_path.open("ab") as log:
-        processes = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True) for c in commands]
-    try:
-        if not wait_until_serving(port):
-            return {"skipped": f"gunicorn did not answer:\n{tail(log_path)}"}
-        return generate_load(port, seconds)
-    finally:
-        for process in processes:
-            stop_worker(process)
-
-
-def wait_until_serving(port: int, timeout_seconds: float = 30.0) -> bool:
-    """Poll GET /products until it answers 200, within the deadline."""
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/products", headers={"Accept": "application/json"})
-            if connection.getresponse().status == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.1)  # polling a condition with a deadline
-    return False
-
-
-def generate_load(port: int, seconds: float) -> dict[str, Any]:
-    """CLIENTS threads each POST orders one after another until the time is up."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    deadline = time.monotonic() + seconds
-
-    def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
+    chosen = [c for c in CONFIGURATIONS if not only or c.name in only]
+    results: dict[str, list[dict[str, Any]]] = {c.label: [] for c in chosen}
+    skipped: dict[str, str] = {}
+    for round_no in range(1, rounds + 1):
+        for configuration in (c for c in chosen if c.label not in skipped):
+            folder = workdir / f"orders-{configuration.name}-{round_no}"
             try:
-                connection.request("POST", "/orders", ORDER, headers)
-                response = connection.getresponse()
-                response.read()
-                if response.status != 201:
-                    errors.append(f"HTTP {response.status}")
-            except (OSError, http.client.HTTPException) as error:
-                errors.append(type(error).__name__)
-                connection.close()
+                result = run_once(configuration, redis_url, seconds, folder, gunicorn_args)
+            except (NoPostgres, InitDbFailed, ShopDidNotStart, NoCheckoutForm) as error:
+                skipped[configuration.label] = str(error)
                 continue
-            latencies.append(time.perf_counter() - started)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
+            results[configuration.label].append(result)
+            print(f"orders round {round_no} {configuration.name:<17} "
+                  f"{result['requests_per_second']:>6,.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+                  f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors, gunicorn "
+                  f"{result.get('web_cpu_ms_per_request', float('nan')):.2f} CPU ms/request",
+                  flush=True)
+    done = [rs[0] for rs in results.values() if rs]
+    generator = done[0]["generator"] if done else "no generator (nothing ran)"
     return {
-        "requests": len(latencies) + len(errors),
-        "requests_per_second": (len(latencies) + len(errors)) / elapsed,
-        **percentiles(latencies), "errors": len(errors),
-        "error_kinds": sorted(set(errors))[:5],
+        "description": describe(seconds, rounds, generator, gunicorn_args),
+        "modes": {label: summarize(rs) if rs else {"skipped": skipped[label]}
+                  for label, rs in results.items()},
     }
+
+
+def describe(seconds: float, rounds: int, generator: str, gunicorn_args: Sequence[str]) -> str:
+    """The line above the table: what ran, and how it was measured."""
+    rounded = ("One round" if rounds == 1 else
+               f"Medians of {rounds} interleaved rounds; errors summed over them")
+    return (
+        f"POST /orders: gunicorn as deploy/gunicorn.conf.py sets it "
+        f"({describe_gunicorn(gunicorn_args)}), {JOB_WORKERS} job workers, payment latency "
+        f"{PAYMENT_LATENCY_SECONDS:g} s, {CLIENTS} concurrent clients on loopback for "
+        f"{seconds:g} s, load from {generator}, all on the same cores. Queued: JSON, with "
+        "SHOP_DEMO=0; synchronous: the checkout form with its CSRF token (POST /orders/sync, "
+        "a demo route, SHOP_DEMO=1). SQLite in WAL mode; PostgreSQL on loopback. "
+        f"{rounded}. gunicorn CPU: the user and system CPU time of gunicorn's processes per "
+        "request, whatever else ran on the cores."
+    )
+
+
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The medians of a configuration's rounds, errors added up, and each round's rate and p99."""
+    numbers = [{k: v for k, v in r.items() if k != "error_kinds"} for r in rounds]
+    return {
+        **median_tree(numbers),
+        "errors": sum(r["errors"] for r in rounds),
+        "error_kinds": sorted({kind for r in rounds for kind in r["error_kinds"]}),
+        "rounds": len(rounds),
+        "requests_per_second_by_round": [r["requests_per_second"] for r in rounds],
+        "p99_ms_by_round": [r["p99_ms"] for r in rounds],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="POST /orders under load, alone: a Redis of "
+                                     "its own, no queue rounds; prints the table.")
+    parser.add_argument("--seconds", type=float, default=DURATION_SECONDS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--only", metavar="NAMES", default="",
+                        help=f"comma-separated: {', '.join(c.name for c in CONFIGURATIONS)}")
+    parser.add_argument("--gunicorn-arg", action="append", default=[], metavar="ARG",
+                        help="added to gunicorn's command line, to try a setting; repeatable")
+    args = parser.parse_args(argv)
+    server = start_bench_redis()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-orders-") as workdir:
+            orders = run(server.url, args.seconds, Path(workdir), args.rounds,
+                         [name for name in args.only.split(",") if name], args.gunicorn_arg)
+    finally:
+        server.stop()
+    print("\n" + orders_lines(orders))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

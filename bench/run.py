@@ -44,6 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                             default=field.default)
     parser.add_argument("--orders-seconds", type=float, default=orders_load.DURATION_SECONDS,
                         help="POST /orders load duration; 0 skips it")
+    parser.add_argument("--orders-rounds", type=int, default=orders_load.ROUNDS,
+                        help="POST /orders rounds of each configuration (medians)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.*")
     return parser.parse_args(argv)
 
@@ -131,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             sizes = {f.name: getattr(args, f.name) for f in fields(Settings)[2:]}
             settings = Settings(redis_url=server.url, workdir=Path(workdir), **sizes)
             results, failed = run_rounds(pythons, settings, args.rounds)
-            orders = orders_load.run(server.url, args.orders_seconds, Path(workdir))
+            orders = orders_load.run(server.url, args.orders_seconds, Path(workdir),
+                                      args.orders_rounds)
         context = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(server, load_before),
