@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shop.db import SEED_PRODUCTS, Database, get_session
+from shop.db import SEED_PRODUCTS, Database, create_database, get_session
 from shop.models import Product
 
 
@@ -40,14 +41,14 @@ def test_a_request_has_one_session_closed_at_teardown(app: Flask, database: Data
 
 
 def test_sqlite_connections_use_the_write_ahead_log_and_fsync_each_commit(
-    database: Database,
+    tmp_path: Path,
 ) -> None:
-    if database.engine.dialect.name != "sqlite":
-        pytest.skip("pragmas of SQLite only")
+    database = create_database(f"sqlite:///{tmp_path / 'shop.db'}")
 
     with database.engine.connect() as connection:
         journal_mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
         busy_timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    database.engine.dispose()
 
     assert (journal_mode, synchronous, busy_timeout) == ("wal", 2, 5000)  # 2 is FULL
