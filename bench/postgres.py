@@ -1,6 +1,7 @@
-"""A PostgreSQL schema of the load's own, dropped afterwards, so the database stays as it was.
+"""A PostgreSQL schema of one's own, dropped afterwards, so the database stays as it was.
 
-SHOP_BENCH_POSTGRES_URL names the server (default: the tests' SHOP_TEST_POSTGRES_URL default).
+The load runs in one (SHOP_BENCH_POSTGRES_URL names the server; by default the tests' own
+SHOP_TEST_POSTGRES_URL default), and so does every database test (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ class NoPostgres(RuntimeError):
 
 
 @contextmanager
-def postgres_schema(base_url: str = POSTGRES_URL) -> Iterator[str]:
-    """Create a schema bench_<random>, yield a URL whose search_path is it, drop it after."""
+def postgres_schema(base_url: str = POSTGRES_URL, prefix: str = "bench") -> Iterator[str]:
+    """Create a schema <prefix>_<random>, yield a URL whose search_path is it, drop it after."""
     try:
         engine = create_engine(base_url)
         with engine.connect():
             pass
     except (ImportError, SQLAlchemyError) as error:
         raise NoPostgres(f"no PostgreSQL at {base_url}: {type(error).__name__}") from None
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with engine.begin() as connection:
         connection.execute(CreateSchema(schema))
     try:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import redis as redis_py
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.schema import CreateSchema, DropSchema
 
 import jobs
+from bench.postgres import NoPostgres, postgres_schema
 from shop.embedded_redis import start_embedded_redis
 
 
@@ -58,24 +56,14 @@ POSTGRES_URL = os.environ.get(
 
 def postgres_schema_url(base_url: str) -> Iterator[str]:
     """Create a schema of the test's own and yield a URL whose search_path is it; drop it after."""
-    try:
-        engine = create_engine(base_url)
-        with engine.connect():
-            pass
-    except (ImportError, OperationalError) as error:
-        if os.environ.get("CI"):  # CI must test PostgreSQL, not skip it quietly
-            pytest.fail(f"PostgreSQL not available at {base_url}: {error}")
-        pytest.skip(f"PostgreSQL not available at {base_url}: {error}")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    try:
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        engine.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_schema(base_url, prefix="test"))
+        except NoPostgres as error:
+            if os.environ.get("CI"):  # CI must test PostgreSQL, not skip it quietly
+                pytest.fail(str(error))
+            pytest.skip(str(error))
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
