@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask.typing import ResponseReturnValue
 
 from jobs import JobNotFound
+from jobs.snapshot import LIST_LIMIT
 from shop.dashboard_auth import require_dashboard_access
 from shop.orders import SHOP_QUEUES
 from shop.throughput_chart import chart_bars
@@ -25,6 +26,7 @@ def render_dashboard(template: str) -> str:
     return render_template(
         template, snapshot=snapshot, bars=chart_bars(snapshot.throughput), now=time.time(),
         shown=SHOWN, stale_seconds=current_app.config["JOBS_RECOVERY_TIMEOUT"],
+        list_limit=LIST_LIMIT,
     )
 
 

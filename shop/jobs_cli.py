@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
-from jobs import JobNotFound, JobQueue
+from jobs import JobNotFound
+from shop.views import current_queue
 
 
 class JobsGroup(AppGroup):
@@ -26,12 +27,6 @@ class JobsGroup(AppGroup):
 
 jobs_cli = JobsGroup("jobs", help="List, show, retry and delete the jobs in the failed queue.")
 handler_option = click.option("--handler", metavar="NAME", help="Only the jobs of this handler.")
-
-
-def current_queue() -> JobQueue:
-    """Return the current app's JobQueue."""
-    queue: JobQueue = current_app.extensions["queue"]
-    return queue
 
 
 def format_time(timestamp: float | None) -> str:
