@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from devtools.embedded_redis import EmbeddedRedis, RedisNotFound, start_embedded_redis
 from shop.config import parse_flag
-from shop.embedded_redis import EmbeddedRedis, RedisNotFound, start_embedded_redis
 
 ROOT = Path(__file__).resolve().parent
 WORKERS = 4  # the lesson's numprocs=4

@@ -6,7 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from shop.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
+from devtools.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
 
 __all__ = ["BenchRedis", "free_port", "start_bench_redis"]
 

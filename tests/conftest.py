@@ -13,7 +13,7 @@ import redis as redis_py
 
 import jobs
 from bench.postgres import NoPostgres, postgres_schema
-from shop.embedded_redis import start_embedded_redis
+from devtools.embedded_redis import start_embedded_redis
 
 
 @pytest.fixture(scope="session")

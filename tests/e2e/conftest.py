@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import jobs
-from shop.embedded_redis import free_port
+from devtools.embedded_redis import free_port
 from tests.e2e.fleet import Fleet, OwnRedis
 from tests.e2e.support import Collector, Inbox, Shop
 

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 import redis as redis_py
 
+from devtools.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
 from jobs import Job, JobQueue, JobState, Keys, MalformedJob
-from shop.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
 from tests.e2e.support import ROOT, wait_for
 
 QUEUE = "work"

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from aiosmtpd.handlers import Message
 
-from shop.embedded_redis import free_port
+from devtools.embedded_redis import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")

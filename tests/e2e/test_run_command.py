@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import pytest
 import redis as redis_py
 
-from shop.embedded_redis import free_port
+from devtools.embedded_redis import free_port
 from tests.e2e.support import Http
 
 ROOT = Path(__file__).resolve().parents[2]

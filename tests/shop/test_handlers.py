@@ -14,9 +14,9 @@ from aiosmtpd.handlers import Message
 from flask import Flask
 from sqlalchemy import select
 
+from devtools.embedded_redis import free_port
 from jobs import JobHandler
 from shop.db import Database
-from shop.embedded_redis import free_port
 from shop.gateway import GatewayCharge
 from shop.handlers import build_gateway, build_handlers, build_mailer
 from shop.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from devtools.embedded_redis import free_port
 from shop import create_app
-from shop.embedded_redis import free_port
 
 
 def test_both_up(client: FlaskClient) -> None:

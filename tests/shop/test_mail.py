@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy.orm import Session
 
+from devtools.embedded_redis import free_port
 from shop.db import Database
-from shop.embedded_redis import free_port
 from shop.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer, confirmation_message
 from shop.models import Order
 from shop.orders import InvalidPayload, OrderNotFound, place_order

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import jobs
+from devtools.embedded_redis import free_port
 from jobs import JobQueue
-from shop.embedded_redis import free_port
 from shop.models import Order, OrderJob
 from shop.orders import JOB_QUEUES, place_order
 from shop.outbox import dispatch_jobs, order_job_id, push_jobs, record_order_jobs

@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 import jobs
+from devtools.embedded_redis import free_port
 from jobs import JobQueue
 from shop.db import Database
-from shop.embedded_redis import free_port
 from shop.forms import quantity_field
 from shop.idempotency import IdempotencyKey
 from shop.models import OrderJob, utc_now

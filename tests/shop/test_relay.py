@@ -14,10 +14,10 @@ from flask import Flask
 from sqlalchemy import select, update
 
 import jobs
+from devtools.embedded_redis import free_port
 from jobs import JobQueue
 from shop import relay
 from shop.db import Database
-from shop.embedded_redis import free_port
 from shop.models import OrderJob, utc_now
 from shop.orders import place_order
 from shop.outbox import record_order_jobs
