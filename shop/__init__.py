@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Flask
 
-from jobs import JobQueue, connect
 from shop import (
     checkout,
     csrf,
@@ -17,6 +16,7 @@ from shop import (
     db,
     demo,
     errors,
+    extensions,
     health,
     jobs_cli,
     metrics,
@@ -27,7 +27,6 @@ from shop import (
     views,
 )
 from shop.config import instance_path, load_config
-from shop.faults import client_name
 
 __all__ = ["create_app"]
 
@@ -46,23 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     secret_key.init_app(app)
     db.init_app(app)
-    prefix = app.config["JOBS_PREFIX"]
-    # Two clients of one Redis, connecting only when used. The worker's ("redis") has no read
-    # timeout, as its blocking pop waits up to a second for a job. The queue's, which the web app
-    # and the relay dispatch through, gives up within REDIS_*_TIMEOUT: with Redis down, POST
-    # /orders still answers at once, leaving the order's jobs in the outbox for the relay.
-    # Each connection is named (CLIENT LIST shows whose it is; the demo's fault panel drops
-    # only this shop's).
-    app.extensions["redis"] = connect(
-        app.config["REDIS_URL"], client_name=client_name(prefix, "worker")
-    )
-    dispatcher = connect(
-        app.config["REDIS_URL"],
-        socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"],
-        socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
-        client_name=client_name(prefix, "app"),
-    )
-    app.extensions["queue"] = JobQueue(dispatcher, prefix=prefix)
+    extensions.init_app(app)
     app.extensions["metrics"] = metrics.build_registry(app.extensions["queue"])
     jobs_cli.init_app(app)
     relay.init_app(app)

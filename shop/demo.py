@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
-from redis import Redis
 from redis.exceptions import RedisError
 
 from jobs import Keys
 from shop.demo_mode import back_to_page, demo_only
 from shop.demo_panel import recent_invariant
 from shop.demo_settings import parse_payment_form, write_payment_settings
-from shop.faults import FaultRefused, client_name, drop_connections, kill_worker_mid_job
+from shop.extensions import client_name, current_queue, current_redis
+from shop.faults import FaultRefused, drop_connections, kill_worker_mid_job
 from shop.faults import push_malformed as push_malformed_message
 from shop.timeline_axis import format_seconds
-from shop.views import current_queue
 
 bp = demo_only(Blueprint("demo", __name__, url_prefix="/demo"))
 
 MALFORMED_QUEUE = "payments"
-
-
-def queue_redis() -> Redis:
-    """Return the web app's Redis client (short timeouts)."""
-    redis: Redis = current_app.extensions["queue"].client.redis
-    return redis
 
 
 def keys() -> Keys:
@@ -54,7 +47,7 @@ def set_payment() -> ResponseReturnValue:
     except ValueError as error:
         flash(f"Payment settings not changed: {error}", "error")
         return redirect(back_to_page(), 303)
-    write_payment_settings(queue_redis(), keys().prefix, settings)
+    write_payment_settings(current_redis(), keys().prefix, settings)
     flash(f"Payments now take {format_seconds(settings.latency_seconds)} and "
           f"{settings.failure_rate:.0%} of them are declined.", "info")
     return redirect(back_to_page(), 303)
@@ -78,7 +71,7 @@ def kill_worker() -> ResponseReturnValue:
 @bp.post("/faults/malformed")
 def push_malformed() -> ResponseReturnValue:
     """Push data that is not a job; a worker moves it to the failed list as it came."""
-    message = push_malformed_message(queue_redis(), keys(), MALFORMED_QUEUE)
+    message = push_malformed_message(current_redis(), keys(), MALFORMED_QUEUE)
     flash(f"Pushed {message!r} onto the {MALFORMED_QUEUE} queue: a worker will move it to "
           "the failed list, with the reason, and carry on.", "info")
     return redirect(back_to_page(), 303)
@@ -89,7 +82,7 @@ def reconnect() -> ResponseReturnValue:
     """Have Redis close every connection of this shop's processes, as a network blip would."""
     prefix = keys().prefix
     names = [client_name(prefix, "worker"), client_name(prefix, "app")]
-    dropped = drop_connections(queue_redis(), names)
+    dropped = drop_connections(current_redis(), names)
     flash(f"Redis closed {dropped} connections of this shop (web app, relay, workers). "
           "Each client reconnects and retries its command; a worker that sees the loss "
           "gives back the jobs it held.", "info")

@@ -12,10 +12,10 @@ from jobs import InvariantCheck
 from shop.db import get_session
 from shop.demo_mode import is_demo
 from shop.demo_settings import read_payment_settings
+from shop.extensions import current_queue, current_redis
 from shop.gateway import PaymentSettings
 from shop.models import Order, OrderJob
 from shop.orders import SHOP_QUEUES
-from shop.views import current_queue
 
 RECENT_JOBS = 60  # the invariant is checked for the jobs of the last 20 orders
 
@@ -44,9 +44,8 @@ def load_demo_panel() -> DemoPanel | None:
     if not is_demo():
         return None
     config = current_app.config
-    redis = current_app.extensions["queue"].client.redis
     defaults = PaymentSettings(config["SHOP_PAYMENT_LATENCY"], config["SHOP_PAYMENT_FAILURE_RATE"])
-    payment = read_payment_settings(redis, config["JOBS_PREFIX"], defaults)
+    payment = read_payment_settings(current_redis(), config["JOBS_PREFIX"], defaults)
     return DemoPanel(
         payment, recent_invariant(), latest_checkout(synchronous=False),
         latest_checkout(synchronous=True), float(config["JOBS_RECOVERY_TIMEOUT"]) * 1.5,

@@ -9,7 +9,6 @@ two reach into Redis on purpose: they come from outside the queue, as the real o
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import time
@@ -32,12 +31,6 @@ class Victim:
     worker_id: str
     pid: int
     job_id: str | None
-
-
-def client_name(prefix: str, role: str) -> str:
-    """Return the name this shop's Redis connections of role carry (CLIENT SETNAME)."""
-    # Redis accepts printable ASCII without spaces in a name; a prefix may hold others.
-    return re.sub(r"[^!-~]", "_", f"{prefix}{role}")
 
 
 def kill_worker_mid_job(queue: JobQueue, fresh_seconds: float) -> Victim:

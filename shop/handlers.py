@@ -36,8 +36,8 @@ def build_gateway(app: Flask) -> SimulatedGateway:
     )
     live = None
     if app.config["SHOP_DEMO"]:
-        # The queue's client: its short timeouts keep a Redis outage from stalling a charge.
-        redis = app.extensions["queue"].client.redis
+        # The web app's client: its short timeouts keep a Redis outage from stalling a charge.
+        redis = app.extensions["app_redis"]
         live = live_settings_reader(redis, app.config["JOBS_PREFIX"], configured)
     return SimulatedGateway(
         database.sessions,

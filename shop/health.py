@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.db import current_database
+from shop.extensions import current_redis
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def database_status() -> str:
 def redis_status() -> str:
     """Return "ok" if the queue's Redis answers PING (within its short timeouts), else "down"."""
     try:
-        current_app.extensions["queue"].client.redis.ping()
+        current_redis().ping()
     except RedisError as error:
         logger.warning("health check: Redis down: %s", error)
         return "down"

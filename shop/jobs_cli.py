@@ -12,7 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from jobs import JobNotFound
-from shop.views import current_queue
+from shop.extensions import current_queue
 
 
 class JobsGroup(AppGroup):

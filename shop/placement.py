@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shop.db import get_session
 from shop.errors import error_response
+from shop.extensions import current_queue
 from shop.idempotency import (
     IdempotencyKey,
     StoredResponse,
@@ -26,7 +27,6 @@ from shop.idempotency import (
 from shop.models import OrderJob
 from shop.outbox import dispatch_jobs
 from shop.request_timing import stamp_answer
-from shop.views import current_queue
 
 logger = logging.getLogger(__name__)
 

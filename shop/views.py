@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 import uuid
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from jobs import JobQueue
 from shop.db import get_session
 from shop.errors import error_response, wants_json
+from shop.extensions import current_queue
 from shop.forms import quantity_field
 from shop.models import Report
 from shop.orders import list_products
@@ -18,12 +18,6 @@ from shop.summary import OrderSummary, summarize_order
 from shop.timeline import build_timeline
 
 bp = Blueprint("shop", __name__)
-
-
-def current_queue() -> JobQueue:
-    """Return the app's JobQueue."""
-    queue: JobQueue = current_app.extensions["queue"]
-    return queue
 
 
 def render_shop(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:

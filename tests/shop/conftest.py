@@ -38,7 +38,7 @@ def app(
         yield app
     finally:
         app.extensions["redis"].close()
-        app.extensions["queue"].client.redis.close()
+        app.extensions["app_redis"].close()
         app.extensions["db"].engine.dispose()
 
 

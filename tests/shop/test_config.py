@@ -97,7 +97,7 @@ def test_shared_objects_live_in_app_extensions(clean_environment: Path) -> None:
 def test_only_the_dispatching_client_has_short_timeouts(clean_environment: Path) -> None:
     app = build({"REDIS_CONNECT_TIMEOUT": 0.5, "REDIS_SOCKET_TIMEOUT": 2.0})
 
-    dispatching = app.extensions["queue"].client.redis.connection_pool.connection_kwargs
+    dispatching = app.extensions["app_redis"].connection_pool.connection_kwargs
     blocking = app.extensions["redis"].connection_pool.connection_kwargs
     assert (dispatching["socket_connect_timeout"], dispatching["socket_timeout"]) == (0.5, 2.0)
     # The worker's blocking pop waits up to 2 s: its client must not time out before

@@ -93,7 +93,7 @@ def production(app: Flask) -> Iterator[Flask]:
     built = create_app(app.config | {"SHOP_DEMO": False, "SHOP_DASHBOARD_TOKEN": "s3cret"})
     yield built
     built.extensions["redis"].close()
-    built.extensions["queue"].client.redis.close()
+    built.extensions["app_redis"].close()
     built.extensions["db"].engine.dispose()
 
 

@@ -103,5 +103,5 @@ def test_under_the_production_setting_there_are_no_demo_controls(app: Flask) -> 
         assert client.post(path, data={"csrf_token": token}).status_code == 404, path
     assert client.get("/demo/invariant").status_code == 404
     production.extensions["redis"].close()
-    production.extensions["queue"].client.redis.close()
+    production.extensions["app_redis"].close()
     production.extensions["db"].engine.dispose()

@@ -32,7 +32,7 @@ def broken(app: Flask, tmp_path: Path) -> Iterator[Any]:
 
     yield build
     for each in built:
-        each.extensions["queue"].client.redis.close()
+        each.extensions["app_redis"].close()
         each.extensions["db"].engine.dispose()
 
 
