@@ -1,22 +1,27 @@
-"""Placing an order over HTTP: parse the input, then place it once (shop.placement)."""
+"""POST /orders: parse the JSON body or the checkout form, then place the order once."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from shop.csrf import csrf
+from shop.db import get_session
 from shop.errors import json_error
 from shop.forms import FormErrors, parse_order_form
-from shop.idempotency import StoredResponse
-from shop.models import OrderJob
-from shop.orders import list_products, place_order
-from shop.outbox import record_order_jobs
-from shop.placement import KEY_FIELD, KEY_HEADER, place_once
-from shop.request_timing import stamp, time_requests
+from shop.orders import list_products
+from shop.placement import (
+    FORM_CHECKOUT,
+    JSON_CHECKOUT,
+    KEY_FIELD,
+    KEY_HEADER,
+    Checkout,
+    Placed,
+    place_once,
+)
+from shop.request_timing import time_requests
 from shop.validation import OrderError, parse_order
 from shop.views import render_shop
 
@@ -43,21 +48,10 @@ def create_order_from_json() -> ResponseReturnValue:
         data = request.get_json()
     except BadRequest:
         return json_error(400, "body", "is not valid JSON")
-
-    def place(session: Session) -> tuple[StoredResponse, list[OrderJob]]:
-        order_request = parse_order(data)
-        order = place_order(session, order_request.email, order_request.lines)
-        stamp(order)
-        jobs = record_order_jobs(session, order)
-        body = {
-            "order_id": order.id,
-            "status": order.status,
-            "jobs": [{"id": job.job_id, "type": job.type, "queue": job.queue} for job in jobs],
-        }
-        return StoredResponse(201, body, url_for("shop.show_order", order_id=order.id)), jobs
-
     try:
-        return place_once(request.headers.get(KEY_HEADER), {"json": data}, place)
+        order_request = parse_order(data)
+        return place_once(order_request, data, request.headers.get(KEY_HEADER),
+                          JSON_CHECKOUT).response
     except OrderError as error:
         return json_error(422, error.field, error.message)
 
@@ -70,20 +64,17 @@ def create_order_from_form() -> ResponseReturnValue:
         # An expired session or a form from another site: show the form again, with a
         # fresh token, rather than a bare 400.
         return render_shop({"form": "expired; please check your order and place it again"}, 400)
-
-    def place(session: Session) -> tuple[StoredResponse, list[OrderJob]]:
-        skus = [product.sku for product in list_products(session)]
-        order_request = parse_order_form(request.form, skus)
-        order = place_order(session, order_request.email, order_request.lines)
-        stamp(order)
-        jobs = record_order_jobs(session, order)
-        return StoredResponse(303, None, url_for("shop.show_order", order_id=order.id)), jobs
-
-    fields = {name: value for name, value in request.form.items() if name != KEY_FIELD}
     key = request.form.get(KEY_FIELD) or request.headers.get(KEY_HEADER)
+    return place_from_form(key, FORM_CHECKOUT).response
+
+
+def place_from_form(key: str | None, checkout: Checkout) -> Placed:
+    """Place the order the checkout form asks for, or show the form again with its errors."""
+    fields = {name: value for name, value in request.form.items() if name != KEY_FIELD}
+    skus = [product.sku for product in list_products(get_session())]
     try:
-        return place_once(key, {"form": fields}, place)
+        return place_once(parse_order_form(request.form, skus), fields, key, checkout)
     except FormErrors as error:
-        return render_shop(error.errors, 422)
+        return Placed(render_shop(error.errors, 422))
     except OrderError as error:
-        return render_shop({error.field: error.message}, 422)
+        return Placed(render_shop({error.field: error.message}, 422))

@@ -1,12 +1,16 @@
-"""Placing an order once per Idempotency-Key: claim the key, place, commit, push; or replay."""
+"""Placing an order once per Idempotency-Key: claim the key, place, commit, push; or replay.
+
+Every checkout places its orders here, the JSON API, the form and the demo's synchronous
+one alike; a Checkout says what differs between them.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,38 +28,60 @@ from shop.idempotency import (
     store_response,
     stored_response,
 )
-from shop.models import OrderJob
-from shop.outbox import dispatch_jobs
-from shop.request_timing import stamp_answer
+from shop.models import Order, OrderJob
+from shop.orders import place_order
+from shop.outbox import dispatch_jobs, record_order_jobs
+from shop.request_timing import stamp, stamp_answer
+from shop.validation import OrderRequest
 
 logger = logging.getLogger(__name__)
 
 KEY_HEADER = "Idempotency-Key"
 KEY_FIELD = "idempotency_key"  # the checkout form's hidden input: browsers cannot set headers
 
-# Places an order in the session, adds its jobs, and says what to answer.
-Placer = Callable[[Session], tuple[StoredResponse, list[OrderJob]]]
+
+@dataclass(frozen=True)
+class Checkout:
+    """What differs between the ways to place an order."""
+
+    name: str  # keeps the keys of one checkout from replaying another's requests
+    answer_json: bool  # 201 with the order's id and jobs; else 303 to the order's page
+    queue_jobs: bool = True  # False: the caller runs the jobs itself, then answers
 
 
-def place_once(key: str | None, request_data: Any, place: Placer) -> ResponseReturnValue:
-    """Place the order and push its jobs, unless key was used: then answer as the first time."""
+JSON_CHECKOUT = Checkout("json", answer_json=True)
+FORM_CHECKOUT = Checkout("form", answer_json=False)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """What to answer, and the new order's id (None: refused, or an earlier answer replayed)."""
+
+    response: ResponseReturnValue
+    order_id: int | None = None
+
+
+def place_once(
+    order_request: OrderRequest, request_data: Any, key: str | None, checkout: Checkout
+) -> Placed:
+    """Place the order and push its jobs, unless key was used: then answer as the first time.
+
+    request_data is the request as sent: a repeat with the same key must match it exactly.
+    """
     if key is not None and not is_valid_key(key):
-        return error_response(400, KEY_HEADER, "must be 1 to 255 printable ASCII characters")
+        message = "must be 1 to 255 printable ASCII characters"
+        return Placed(error_response(400, KEY_HEADER, message))
     session = get_session()
-    request_fingerprint = fingerprint(request_data)
+    request_fingerprint = fingerprint({checkout.name: request_data})
     claimed = None
     if key is not None:
-        ttl_seconds = current_app.config["SHOP_IDEMPOTENCY_TTL"]
-        stored = find_key(session, key, ttl_seconds)
-        if stored is None:
-            try:
-                claimed = claim_key(session, key, request_fingerprint)
-            except IntegrityError:  # a concurrent request with this key committed first
-                session.rollback()
-                stored = find_key(session, key, ttl_seconds)
+        claimed, stored = claim(session, key, request_fingerprint)
         if claimed is None:
-            return replay(stored, request_fingerprint)
-    response, jobs = place(session)
+            return Placed(replay(stored, request_fingerprint))
+    order = place_order(session, order_request.email, order_request.lines)
+    stamp(order, answered_later=not checkout.queue_jobs)
+    jobs = record_order_jobs(session, order) if checkout.queue_jobs else []
+    response = answer(order, jobs, checkout)
     if claimed is not None:
         store_response(claimed, response)
     # Order, jobs and key in one commit; the jobs are pushed only once it succeeded.
@@ -64,7 +90,34 @@ def place_once(key: str | None, request_data: Any, place: Placer) -> ResponseRet
     stamp_answer()
     session.commit()  # which jobs went, and when the answer did: the request's last write
     logger.info("order placed: %s; %d of %d jobs pushed", response.location, pushed, len(jobs))
-    return to_response(response)
+    return Placed(to_response(response), order.id)
+
+
+def claim(
+    session: Session, key: str, request_fingerprint: str
+) -> tuple[IdempotencyKey | None, IdempotencyKey | None]:
+    """Claim key for this request, or return (None, the key stored by an earlier one)."""
+    stored = find_key(session, key, current_app.config["SHOP_IDEMPOTENCY_TTL"])
+    if stored is not None:
+        return None, stored
+    try:
+        return claim_key(session, key, request_fingerprint), None
+    except IntegrityError:  # a concurrent request with this key committed first
+        session.rollback()
+        return None, find_key(session, key, current_app.config["SHOP_IDEMPOTENCY_TTL"])
+
+
+def answer(order: Order, jobs: list[OrderJob], checkout: Checkout) -> StoredResponse:
+    """Say what the checkout answers for a new order, to send now and to replay later."""
+    location = url_for("shop.show_order", order_id=order.id)
+    if not checkout.answer_json:
+        return StoredResponse(303, None, location)
+    body = {
+        "order_id": order.id,
+        "status": order.status,
+        "jobs": [{"id": job.job_id, "type": job.type, "queue": job.queue} for job in jobs],
+    }
+    return StoredResponse(201, body, location)
 
 
 def replay(stored: IdempotencyKey | None, request_fingerprint: str) -> ResponseReturnValue:

@@ -12,51 +12,34 @@ import logging
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session
 
+from shop.checkout import place_from_form
 from shop.db import current_database
 from shop.demo_mode import demo_only
-from shop.forms import FormErrors, parse_order_form
 from shop.handlers import build_handlers
-from shop.idempotency import StoredResponse
-from shop.models import Order, OrderJob, utc_now
-from shop.orders import JOB_QUEUES, list_products, order_payload, place_order
-from shop.placement import KEY_FIELD, place_once
-from shop.request_timing import stamp, time_requests
-from shop.validation import OrderError
-from shop.views import render_shop
+from shop.models import Order, utc_now
+from shop.orders import JOB_QUEUES, order_payload
+from shop.placement import KEY_FIELD, Checkout
+from shop.request_timing import time_requests
 
 logger = logging.getLogger(__name__)
 
 bp = demo_only(Blueprint("sync_checkout", __name__))
 time_requests(bp)
 
+# No jobs queued: the request runs them itself, and stamps its own answer once they ran.
+SYNC_CHECKOUT = Checkout("sync", answer_json=False, queue_jobs=False)
+
 
 @bp.post("/orders/sync")
 def create_order_synchronously() -> ResponseReturnValue:
     """Place the order from the checkout form, run its three jobs, then answer."""
-    placed: list[int] = []
-
-    def place(session: Session) -> tuple[StoredResponse, list[OrderJob]]:
-        skus = [product.sku for product in list_products(session)]
-        order_request = parse_order_form(request.form, skus)
-        order = place_order(session, order_request.email, order_request.lines)
-        stamp(order, answered_later=True)
-        placed.append(order.id)
-        return StoredResponse(303, None, url_for("shop.show_order", order_id=order.id)), []
-
-    fields = {name: value for name, value in request.form.items() if name != KEY_FIELD}
-    try:
-        response = place_once(request.form.get(KEY_FIELD), {"sync": fields}, place)
-    except FormErrors as error:
-        return render_shop(error.errors, 422)
-    except OrderError as error:
-        return render_shop({error.field: error.message}, 422)
-    if placed:  # not a replay of an earlier request with this key
-        run_inline(placed[0])
-    return response
+    placed = place_from_form(request.form.get(KEY_FIELD), SYNC_CHECKOUT)
+    if placed.order_id is not None:  # placed now: not refused, nor an earlier one replayed
+        run_inline(placed.order_id)
+    return placed.response
 
 
 def run_inline(order_id: int) -> None:
