@@ -9,24 +9,10 @@ from typing import Any
 
 from flask import Flask
 
-from shop import (
-    checkout,
-    csrf,
-    dashboard,
-    db,
-    demo,
-    errors,
-    extensions,
-    health,
-    jobs_cli,
-    metrics,
-    relay,
-    secret_key,
-    sync_checkout,
-    templating,
-    views,
-)
+from shop import db, demo, extensions, ops
 from shop.config import instance_path, load_config
+from shop.orders import checkout, relay
+from shop.web import csrf, errors, pages, secret_key, templating
 
 __all__ = ["create_app"]
 
@@ -36,7 +22,7 @@ STATIC_FOLDER = ROOT / "static"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: config, database, Redis client, job queue and its CLI, views."""
+    """Build the app: config, database, Redis clients and job queue, then each part's routes."""
     app = Flask(
         __name__, instance_path=instance_path(test_config),
         template_folder=str(TEMPLATE_FOLDER), static_folder=str(STATIC_FOLDER),
@@ -46,13 +32,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     secret_key.init_app(app)
     db.init_app(app)
     extensions.init_app(app)
-    app.extensions["metrics"] = metrics.build_registry(app.extensions["queue"])
-    jobs_cli.init_app(app)
-    relay.init_app(app)
+    # The lesson's path: the pages, POST /orders, and the relay for jobs it could not push.
     errors.init_app(app)
     templating.init_app(app)
     csrf.init_app(app)
-    for blueprint in (views.bp, checkout.bp, sync_checkout.bp, demo.bp, dashboard.bp,
-                      health.bp, metrics.bp):
-        app.register_blueprint(blueprint)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(checkout.bp)
+    relay.init_app(app)
+    # Running it: the queue dashboard, /healthz, /metrics, `flask jobs`.
+    ops.init_app(app)
+    # The demo (404 unless SHOP_DEMO): its controls, the faults, POST /orders/sync.
+    demo.init_app(app)
     return app

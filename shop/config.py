@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 DEFAULTS: dict[str, Any] = {
     # DATABASE_URL and SHOP_OUTBOX_DIR default to paths in the instance folder (load_config),
@@ -34,10 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "SHOP_DEMO": True,
     "SHOP_DASHBOARD_TOKEN": None,
     # Signs the session cookie that carries the CSRF token; unset: one kept in the instance
-    # folder (shop.secret_key), so every process of one install shares it.
+    # folder (shop.web.secret_key), so every process of one install shares it.
     "SECRET_KEY": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    # Flask-WTF checks CSRF only where shop.csrf says: form posts, never JSON API calls.
+    # Flask-WTF checks CSRF only where shop.web.csrf says: form posts, never JSON API calls.
     "WTF_CSRF_CHECK_DEFAULT": False,
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
@@ -73,6 +73,11 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "SECRET_KEY": str,
     "MAX_CONTENT_LENGTH": int,
 }
+
+
+def is_demo() -> bool:
+    """Return True when the current app runs in demo mode (SHOP_DEMO)."""
+    return bool(current_app.config["SHOP_DEMO"])
 
 
 def instance_path(test_config: Mapping[str, Any] | None = None) -> str | None:

@@ -1,7 +1,7 @@
 """The shop's tables as SQLAlchemy 2.0 typed models; money is integer cents everywhere.
 
 Two tables live beside the code that owns them: the simulated gateway's ledger
-(shop/gateway.py) and the idempotency keys of POST /orders (shop/idempotency.py).
+(shop/handlers/gateway.py) and the idempotency keys of POST /orders (shop/orders/idempotency.py).
 Every change to a table goes through a migration in shop/migrations/.
 """
 
@@ -42,14 +42,14 @@ class Order(Base):
     )
     total_cents: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
-    # Set by the one confirmation job that may send the email (see shop.mail), then sent_at.
+    # Set by the one confirmation job that may send the email (shop.handlers.mail), then sent_at.
     confirmation_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The order page's timeline: when POST /orders arrived and when its answer had been
-    # sent (shop.request_timing); NULL for orders placed before, or while it is sending.
+    # sent (shop.orders.request_timing); NULL for orders placed before, or while it is sending.
     request_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Only for the demo's synchronous checkout (shop.sync_checkout), which runs the three
+    # Only for the demo's synchronous checkout (shop.demo.sync_checkout), which runs the three
     # handlers inside the request: each run's type, start, end and error. NULL: queued.
     inline_jobs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 

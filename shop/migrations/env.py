@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from shop import gateway, idempotency, models
+from shop import models
+from shop.handlers import gateway
+from shop.orders import idempotency
 
 # Every table is on models.Base: the models', and two kept beside the code that owns them.
 TABLE_MODULES = (models, gateway, idempotency)

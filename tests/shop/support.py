@@ -13,9 +13,9 @@ from werkzeug.test import TestResponse
 
 from jobs import Worker
 from shop.db import Database
-from shop.handlers import build_handlers
+from shop.handlers.registry import build_handlers
 from shop.models import Order
-from shop.orders import SHOP_QUEUES
+from shop.orders.services import SHOP_QUEUES
 
 
 def count_orders(database: Database) -> int:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.db import Database
-from shop.forms import quantity_field
 from shop.models import Order, OrderJob
-from shop.validation import MAX_QUANTITY
+from shop.orders.forms import quantity_field
+from shop.orders.validation import MAX_QUANTITY
 from tests.shop.support import count_orders, post_form, queue_keys
 
 GOOD_ITEM = {"sku": "MUG-ENAMEL", "quantity": 2}

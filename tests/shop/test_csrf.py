@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from shop.db import Database
-from shop.forms import quantity_field
+from shop.orders.forms import quantity_field
 from tests.shop.support import count_orders, csrf_token, post_form
 
 FORM = {"email": "ada@example.com", quantity_field("BISCUITS"): "1"}

@@ -80,7 +80,7 @@ def dashboard_requests(app: Flask) -> list[tuple[str, str]]:
     """(method, path) of every dashboard page and action."""
     requests = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("dashboard."):
+        if rule.endpoint.startswith("ops.dashboard."):
             path = rule.rule.replace("<job_id>", "order-1-process_payment")
             requests += [(method, path) for method in sorted(rule.methods or ())
                          if method in ("GET", "POST")]

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop import create_app
-from shop.demo_settings import settings_key
-from shop.forms import quantity_field
-from shop.handlers import build_gateway
+from shop.demo.settings import settings_key
+from shop.handlers.registry import build_gateway
 from shop.models import Order
+from shop.orders.forms import quantity_field
 from tests.shop.support import csrf_token, post_form, queue_keys
 
 ORDER_FORM = {"email": "ada@example.com", quantity_field("BISCUITS"): "2"}

@@ -13,8 +13,8 @@ import redis as redis_py
 from flask.testing import FlaskClient
 
 from jobs import JobQueue, Keys, QueueClient, Worker, connect
+from shop.demo.faults import FaultRefused, drop_connections, kill_worker_mid_job, local_pid
 from shop.extensions import client_name
-from shop.faults import FaultRefused, drop_connections, kill_worker_mid_job, local_pid
 from tests.shop.support import post_form
 
 

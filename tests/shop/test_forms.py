@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shop.forms import FormErrors, parse_order_form, quantity_field
-from shop.validation import OrderLine
+from shop.orders.forms import FormErrors, parse_order_form, quantity_field
+from shop.orders.validation import OrderLine
 
 SKUS = ["MUG-ENAMEL", "TEAPOT-IRON", "BISCUITS"]
 

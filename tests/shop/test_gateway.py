@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from shop.db import Database
-from shop.gateway import GatewayCharge, IdempotencyKeyReused, PaymentDeclined, SimulatedGateway
+from shop.handlers.gateway import (
+    GatewayCharge,
+    IdempotencyKeyReused,
+    PaymentDeclined,
+    SimulatedGateway,
+)
 
 
 def gateway(

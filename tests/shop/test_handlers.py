@@ -17,14 +17,14 @@ from sqlalchemy import select
 from devtools.embedded_redis import free_port
 from jobs import JobHandler
 from shop.db import Database
-from shop.gateway import GatewayCharge
-from shop.handlers import build_gateway, build_handlers, build_mailer
-from shop.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer
+from shop.handlers.gateway import GatewayCharge
+from shop.handlers.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer
+from shop.handlers.payments import ProcessPayment
+from shop.handlers.registry import build_gateway, build_handlers, build_mailer
+from shop.handlers.reports import GenerateReport
 from shop.models import Order, Payment, Report
-from shop.orders import JOB_QUEUES, place_order
-from shop.payments import ProcessPayment
-from shop.reports import GenerateReport
-from shop.validation import OrderLine
+from shop.orders.services import JOB_QUEUES, place_order
+from shop.orders.validation import OrderLine
 
 
 def test_every_dispatched_job_type_has_a_handler(app: Flask) -> None:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from devtools.embedded_redis import free_port
 from shop.db import Database
-from shop.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer, confirmation_message
+from shop.handlers.mail import OutboxMailer, SendOrderConfirmation, SmtpMailer, confirmation_message
 from shop.models import Order
-from shop.orders import InvalidPayload, OrderNotFound, place_order
-from shop.validation import OrderLine
+from shop.orders.services import InvalidPayload, OrderNotFound, place_order
+from shop.orders.validation import OrderLine
 
 
 class Inbox(Message):

@@ -8,9 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from shop import gateway, idempotency
 from shop.db import Database, UnmigratedDatabase, create_database, init_db, migration_config
+from shop.handlers import gateway
 from shop.models import Base
+from shop.orders import idempotency
 
 # Every table: the models' and the two kept beside the code that owns them.
 TABLES = {

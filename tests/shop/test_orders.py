@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.models import Order
-from shop.orders import (
+from shop.orders.services import (
     JOB_QUEUES,
     SHOP_QUEUES,
     InvalidPayload,
@@ -19,7 +19,7 @@ from shop.orders import (
     place_order,
     read_order_id,
 )
-from shop.validation import OrderError, OrderLine
+from shop.orders.validation import OrderError, OrderLine
 
 
 def test_products_are_listed_by_name(session: Session) -> None:

@@ -16,9 +16,9 @@ import jobs
 from devtools.embedded_redis import free_port
 from jobs import JobQueue
 from shop.models import Order, OrderJob
-from shop.orders import JOB_QUEUES, place_order
-from shop.outbox import dispatch_jobs, order_job_id, push_jobs, record_order_jobs
-from shop.validation import OrderLine
+from shop.orders.outbox import dispatch_jobs, order_job_id, push_jobs, record_order_jobs
+from shop.orders.services import JOB_QUEUES, place_order
+from shop.orders.validation import OrderLine
 
 
 @pytest.fixture

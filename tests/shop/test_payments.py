@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.db import Database
-from shop.gateway import PaymentDeclined, SimulatedGateway
+from shop.handlers.gateway import PaymentDeclined, SimulatedGateway
+from shop.handlers.payments import ProcessPayment
 from shop.models import Order, Payment
-from shop.orders import InvalidPayload, OrderNotFound, place_order
-from shop.payments import ProcessPayment
-from shop.validation import OrderLine
+from shop.orders.services import InvalidPayload, OrderNotFound, place_order
+from shop.orders.validation import OrderLine
 
 
 @pytest.fixture

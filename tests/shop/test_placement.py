@@ -18,11 +18,11 @@ import jobs
 from devtools.embedded_redis import free_port
 from jobs import JobQueue
 from shop.db import Database
-from shop.forms import quantity_field
-from shop.idempotency import IdempotencyKey
 from shop.models import OrderJob, utc_now
-from shop.orders import place_order
-from shop.validation import OrderLine
+from shop.orders.forms import quantity_field
+from shop.orders.idempotency import IdempotencyKey
+from shop.orders.services import place_order
+from shop.orders.validation import OrderLine
 from tests.shop.support import count_orders, post_form, queue_keys
 
 BODY = {"email": "ada@example.com", "items": [{"sku": "MUG-ENAMEL", "quantity": 2}]}

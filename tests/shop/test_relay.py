@@ -16,13 +16,13 @@ from sqlalchemy import select, update
 import jobs
 from devtools.embedded_redis import free_port
 from jobs import JobQueue
-from shop import relay
 from shop.db import Database
 from shop.models import OrderJob, utc_now
-from shop.orders import place_order
-from shop.outbox import record_order_jobs
-from shop.relay import Relay, relay_once
-from shop.validation import OrderLine
+from shop.orders import relay
+from shop.orders.outbox import record_order_jobs
+from shop.orders.relay import Relay, relay_once
+from shop.orders.services import place_order
+from shop.orders.validation import OrderLine
 
 QUEUES = ("emails", "payments", "reports")
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.db import Database
+from shop.handlers.reports import GenerateReport, build_sales_report, latest_report_id
 from shop.models import Order, Report
-from shop.orders import InvalidPayload, OrderNotFound, place_order
-from shop.reports import GenerateReport, build_sales_report, latest_report_id
-from shop.validation import OrderLine
+from shop.orders.services import InvalidPayload, OrderNotFound, place_order
+from shop.orders.validation import OrderLine
 
 
 def order_at(session: Session, moment: datetime, *lines: OrderLine) -> Order:

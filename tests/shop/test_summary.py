@@ -8,7 +8,7 @@ import pytest
 
 from jobs import JobState
 from shop.models import Order, OrderJob
-from shop.summary import TrackedJob, order_status
+from shop.web.summary import TrackedJob, order_status
 
 
 def tracked(job_type: str, state: str | None, pushed: bool = True) -> TrackedJob:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from shop.templating import format_utc
+from shop.web.templating import format_utc
 
 
 def test_unix_seconds_and_datetimes_are_shown_in_utc() -> None:

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from jobs import JobState
-from shop.job_spans import job_spans
 from shop.models import Order, OrderJob
-from shop.summary import OrderSummary, TrackedJob
-from shop.timeline import build_timeline
-from shop.timeline_axis import Axis, format_seconds, short_worker
+from shop.web.job_spans import job_spans
+from shop.web.summary import OrderSummary, TrackedJob
+from shop.web.timeline import build_timeline
+from shop.web.timeline_axis import Axis, format_seconds, short_worker
 
 ZERO = 1_800_000_000.0  # the request arrived: 0 on the axis
 WORKER = "host:4242:abc123"

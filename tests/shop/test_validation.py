@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shop.validation import MAX_QUANTITY, OrderError, OrderLine, parse_order, validate_email
+from shop.orders.validation import MAX_QUANTITY, OrderError, OrderLine, parse_order, validate_email
 
 VALID_ITEM = {"sku": "MUG-ENAMEL", "quantity": 1}
 

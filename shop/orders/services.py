@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.models import Order, OrderItem, Product
-from shop.validation import OrderError, OrderLine
+from shop.orders.validation import OrderError, OrderLine
 
 # Job type (the handler's registered name) -> the queue it is dispatched to.
 JOB_QUEUES: dict[str, str] = {

@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from jobs import JobQueue
 from shop.db import Database
 from shop.models import OrderJob, utc_now
-from shop.outbox import push_jobs
+from shop.orders.outbox import push_jobs
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from jobs import JobQueue, JobState
+from shop.handlers.reports import latest_report_id
 from shop.models import Order, OrderJob
-from shop.reports import latest_report_id
 
 # The JobState fields the order page shows, in order.
 STATE_FIELDS = ("state", "attempts", "error", "enqueued_at", "started_at", "finished_at", "due_at")

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Endpoints that call csrf.protect() themselves once they know the body is a form:
 # POST /orders answers a body that is neither JSON nor a form with 415, token or not.
-CHECKED_IN_VIEW = frozenset({"checkout.create_order"})
+CHECKED_IN_VIEW = frozenset({"orders.create_order"})
 
 csrf = CSRFProtect()
 

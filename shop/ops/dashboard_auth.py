@@ -15,8 +15,8 @@ import hmac
 from flask import current_app, make_response, request
 from flask.typing import ResponseReturnValue
 
-from shop.demo_mode import is_demo
-from shop.errors import error_response
+from shop.config import is_demo
+from shop.web.errors import error_response
 
 REALM = 'Basic realm="Queue dashboard", charset="UTF-8"'
 

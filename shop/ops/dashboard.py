@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 
 from jobs import JobNotFound
 from jobs.snapshot import LIST_LIMIT
-from shop.dashboard_auth import require_dashboard_access
 from shop.extensions import current_queue
-from shop.orders import SHOP_QUEUES
-from shop.throughput_chart import chart_bars
+from shop.ops.dashboard_auth import require_dashboard_access
+from shop.ops.throughput_chart import chart_bars
+from shop.orders.services import SHOP_QUEUES
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 bp.before_request(require_dashboard_access)

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.db import get_session
-from shop.errors import error_response
 from shop.extensions import current_queue
-from shop.idempotency import (
+from shop.models import Order, OrderJob
+from shop.orders.idempotency import (
     IdempotencyKey,
     StoredResponse,
     claim_key,
@@ -28,11 +28,11 @@ from shop.idempotency import (
     store_response,
     stored_response,
 )
-from shop.models import Order, OrderJob
-from shop.orders import place_order
-from shop.outbox import dispatch_jobs, record_order_jobs
-from shop.request_timing import stamp, stamp_answer
-from shop.validation import OrderRequest
+from shop.orders.outbox import dispatch_jobs, record_order_jobs
+from shop.orders.request_timing import stamp, stamp_answer
+from shop.orders.services import place_order
+from shop.orders.validation import OrderRequest
+from shop.web.errors import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def claim(
 
 def answer(order: Order, jobs: list[OrderJob], checkout: Checkout) -> StoredResponse:
     """Say what the checkout answers for a new order, to send now and to replay later."""
-    location = url_for("shop.show_order", order_id=order.id)
+    location = url_for("web.show_order", order_id=order.id)
     if not checkout.answer_json:
         return StoredResponse(303, None, location)
     body = {

@@ -9,15 +9,15 @@ from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from shop.db import get_session
-from shop.errors import error_response, wants_json
 from shop.extensions import current_queue
-from shop.forms import quantity_field
 from shop.models import Report
-from shop.orders import list_products
-from shop.summary import OrderSummary, summarize_order
-from shop.timeline import build_timeline
+from shop.orders.forms import quantity_field
+from shop.orders.services import list_products
+from shop.web.errors import error_response, wants_json
+from shop.web.summary import OrderSummary, summarize_order
+from shop.web.timeline import build_timeline
 
-bp = Blueprint("shop", __name__)
+bp = Blueprint("web", __name__)
 
 
 def render_shop(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
@@ -62,7 +62,7 @@ def show_order(order_id: int) -> ResponseReturnValue:
         return error_response(404, "order_id", f"no order has id {order_id}")
     if wants_json():
         report_id = summary.report_id
-        report_url = url_for("shop.show_report", report_id=report_id) if report_id else None
+        report_url = url_for("web.show_report", report_id=report_id) if report_id else None
         return summary.to_dict() | {"report_url": report_url}
     return render_order("order.html", summary)
 

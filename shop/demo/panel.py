@@ -9,13 +9,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from jobs import InvariantCheck
+from shop.config import is_demo
 from shop.db import get_session
-from shop.demo_mode import is_demo
-from shop.demo_settings import read_payment_settings
+from shop.demo.settings import read_payment_settings
 from shop.extensions import current_queue, current_redis
-from shop.gateway import PaymentSettings
+from shop.handlers.gateway import PaymentSettings
 from shop.models import Order, OrderJob
-from shop.orders import SHOP_QUEUES
+from shop.orders.services import SHOP_QUEUES
 
 RECENT_JOBS = 60  # the invariant is checked for the jobs of the last 20 orders
 

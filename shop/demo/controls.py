@@ -7,15 +7,15 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import RedisError
 
 from jobs import Keys
-from shop.demo_mode import back_to_page, demo_only
-from shop.demo_panel import recent_invariant
-from shop.demo_settings import parse_payment_form, write_payment_settings
+from shop.demo.faults import FaultRefused, drop_connections, kill_worker_mid_job
+from shop.demo.faults import push_malformed as push_malformed_message
+from shop.demo.mode import back_to_page
+from shop.demo.panel import recent_invariant
+from shop.demo.settings import parse_payment_form, write_payment_settings
 from shop.extensions import client_name, current_queue, current_redis
-from shop.faults import FaultRefused, drop_connections, kill_worker_mid_job
-from shop.faults import push_malformed as push_malformed_message
-from shop.timeline_axis import format_seconds
+from shop.web.timeline_axis import format_seconds
 
-bp = demo_only(Blueprint("demo", __name__, url_prefix="/demo"))
+bp = Blueprint("controls", __name__, url_prefix="/demo")
 
 MALFORMED_QUEUE = "payments"
 

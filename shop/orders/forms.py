@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from shop.validation import OrderError, OrderLine, OrderRequest, validate_email, validate_quantity
+from shop.orders.validation import (
+    OrderError,
+    OrderLine,
+    OrderRequest,
+    validate_email,
+    validate_quantity,
+)
 
 
 class FormErrors(ValueError):

@@ -1,20 +1,21 @@
 """The demo's payment settings, kept in Redis so the web app changes what the workers do.
 
 `<prefix>demo:payment` is a hash with `latency_seconds` and `failure_rate`; the web app's
-demo controls write it and every charge reads it (shop.gateway's live_settings), so a
-change shows on the next payment, in every worker process, without restarting any.
+demo controls write it and, in demo mode, every charge reads it (shop.demo gives the reader
+to shop.handlers.registry), so a change shows on the next payment, in every worker process,
+without restarting any.
 A queue name cannot contain ":", so the key never collides with `<prefix><queue>`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from redis import Redis
 from redis.exceptions import RedisError
 
-from shop.gateway import PaymentSettings
+from shop.handlers.gateway import PaymentSettings
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,3 @@ def parse_payment_form(form: Mapping[str, str]) -> PaymentSettings:
     except ValueError:
         raise ValueError("latency and failure rate must be numbers") from None
     return PaymentSettings(latency, percent / 100)
-
-
-def live_settings_reader(
-    redis: Redis, prefix: str, defaults: PaymentSettings
-) -> Callable[[], PaymentSettings]:
-    """Return a function reading the current settings, for SimulatedGateway(live_settings=...)."""
-    return lambda: read_payment_settings(redis, prefix, defaults)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shop.models import Order, OrderItem, Product, Report
-from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
+from shop.orders.services import InvalidPayload, OrderNotFound, get_order, read_order_id
 
 logger = logging.getLogger(__name__)
 

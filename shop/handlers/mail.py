@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shop.models import Order, utc_now
 from shop.money import format_cents
-from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
+from shop.orders.services import InvalidPayload, OrderNotFound, get_order, read_order_id
 
 logger = logging.getLogger(__name__)
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import random
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
 
 from jobs import JobHandler
 from shop.db import Database
-from shop.demo_settings import live_settings_reader
-from shop.gateway import PaymentSettings, SimulatedGateway
-from shop.mail import Mailer, OutboxMailer, SendOrderConfirmation, SmtpMailer
-from shop.payments import ProcessPayment
-from shop.reports import GenerateReport
+from shop.handlers.gateway import PaymentSettings, SimulatedGateway
+from shop.handlers.mail import Mailer, OutboxMailer, SendOrderConfirmation, SmtpMailer
+from shop.handlers.payments import ProcessPayment
+from shop.handlers.reports import GenerateReport
 
 
 def build_mailer(app: Flask) -> Mailer:
@@ -28,17 +28,15 @@ def build_gateway(app: Flask) -> SimulatedGateway:
     """Return the simulated gateway configured by SHOP_PAYMENT_*, its ledger in the database.
 
     In demo mode it reads its settings from Redis for every charge, where the demo controls
-    change them; SHOP_PAYMENT_* are then the settings until someone does.
+    change them; SHOP_PAYMENT_* are then the settings until someone does. The demo gives the
+    reader (app.extensions["demo_payment_settings"]), so this module needs no demo code.
     """
     database: Database = app.extensions["db"]
     configured = PaymentSettings(
         float(app.config["SHOP_PAYMENT_LATENCY"]), float(app.config["SHOP_PAYMENT_FAILURE_RATE"])
     )
-    live = None
-    if app.config["SHOP_DEMO"]:
-        # The web app's client: its short timeouts keep a Redis outage from stalling a charge.
-        redis = app.extensions["app_redis"]
-        live = live_settings_reader(redis, app.config["JOBS_PREFIX"], configured)
+    read_demo_settings = app.extensions.get("demo_payment_settings")
+    live = partial(read_demo_settings, configured) if read_demo_settings is not None else None
     return SimulatedGateway(
         database.sessions,
         latency_seconds=configured.latency_seconds,

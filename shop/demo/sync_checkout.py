@@ -15,18 +15,17 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
-from shop.checkout import place_from_form
 from shop.db import current_database
-from shop.demo_mode import demo_only
-from shop.handlers import build_handlers
+from shop.handlers.registry import build_handlers
 from shop.models import Order, utc_now
-from shop.orders import JOB_QUEUES, order_payload
-from shop.placement import KEY_FIELD, Checkout
-from shop.request_timing import time_requests
+from shop.orders.checkout import place_from_form
+from shop.orders.placement import KEY_FIELD, Checkout
+from shop.orders.request_timing import time_requests
+from shop.orders.services import JOB_QUEUES, order_payload
 
 logger = logging.getLogger(__name__)
 
-bp = demo_only(Blueprint("sync_checkout", __name__))
+bp = Blueprint("sync_checkout", __name__)
 time_requests(bp)
 
 # No jobs queued: the request runs them itself, and stamps its own answer once they ran.

@@ -22,7 +22,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from jobs import JobQueue
-from shop.orders import SHOP_QUEUES
+from shop.orders.services import SHOP_QUEUES
 
 bp = Blueprint("metrics", __name__)
 

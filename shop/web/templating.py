@@ -1,4 +1,7 @@
-"""Jinja filters and globals the templates use: money, times, durations, the demo panel."""
+"""Jinja filters and globals the templates use: money, times, durations, demo mode.
+
+The demo panel's global, load_demo_panel, is the demo's own (shop.demo).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,9 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from shop.demo_mode import is_demo
-from shop.demo_panel import load_demo_panel
+from shop.config import is_demo
 from shop.money import format_cents
-from shop.timeline_axis import format_seconds, short_worker
+from shop.web.timeline_axis import format_seconds, short_worker
 
 
 def format_utc(moment: datetime | float | None) -> str:
@@ -22,12 +24,9 @@ def format_utc(moment: datetime | float | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the filters on app."""
+    """Register the filters and globals on app."""
     app.add_template_filter(format_cents, "money")
     app.add_template_filter(format_utc, "utc")
     app.add_template_filter(format_seconds, "seconds")
     app.add_template_filter(short_worker, "worker")
-    # Functions, not values: a page reads the demo panel (Redis, the database) only if it
-    # shows it.
     app.add_template_global(is_demo, "is_demo")
-    app.add_template_global(load_demo_panel, "load_demo_panel")

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shop.gateway import SimulatedGateway
+from shop.handlers.gateway import SimulatedGateway
 from shop.models import Order, Payment
-from shop.orders import InvalidPayload, OrderNotFound, get_order, read_order_id
+from shop.orders.services import InvalidPayload, OrderNotFound, get_order, read_order_id
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class ProcessPayment:
     3. records the Payment and marks the order paid, in one transaction; Payment.order_id
        is UNIQUE, so of two concurrent runs one records and the other finds it recorded.
     A declined charge raises PaymentDeclined, so the queue retries with backoff; once the
-    queue gives up, the order page shows payment_failed (see shop.summary.order_status).
+    queue gives up, the order page shows payment_failed (see shop.web.summary.order_status).
     """
 
     # Retrying cannot mend a payload without a usable order_id, nor bring an order back.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs import JobState
-from shop.timeline_axis import format_seconds, short_worker
+from shop.web.timeline_axis import format_seconds, short_worker
 
 # What the wait before an attempt is called, after an attempt with this outcome.
 WAIT_AFTER = {None: "queued", "failed": "backoff", "succeeded": "queued"}

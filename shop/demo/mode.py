@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 
-
-def is_demo() -> bool:
-    """Return True when the app runs in demo mode."""
-    return bool(current_app.config["SHOP_DEMO"])
+from shop.config import is_demo
 
 
 def refuse_outside_demo() -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shop.job_spans import Span, inline_spans, job_spans
-from shop.summary import OrderSummary, TrackedJob
-from shop.timeline_axis import Axis, axis_for, format_seconds
+from shop.web.job_spans import Span, inline_spans, job_spans
+from shop.web.summary import OrderSummary, TrackedJob
+from shop.web.timeline_axis import Axis, axis_for, format_seconds
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Writing the order and its jobs in one transaction means neither exists without the other.
 Pushing after the commit means a worker never pops a job for an order it cannot see yet.
 Whatever the push did not confirm (Redis down, the process died) keeps pushed_at NULL and
-the relay (shop.relay) pushes it later; each job's id is derived from the order and the job
+the relay (shop.orders.relay) pushes it later; each job's id is derived from the order and the job
 type, so a push that happens twice queues the job once.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from jobs import JobQueue
 from jobs.keys import check_job_id
 from shop.models import Order, OrderJob, utc_now
-from shop.orders import JOB_QUEUES, order_payload
+from shop.orders.services import JOB_QUEUES, order_payload
 
 logger = logging.getLogger(__name__)
 

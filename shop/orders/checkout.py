@@ -7,12 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
-from shop.csrf import csrf
 from shop.db import get_session
-from shop.errors import json_error
-from shop.forms import FormErrors, parse_order_form
-from shop.orders import list_products
-from shop.placement import (
+from shop.orders.forms import FormErrors, parse_order_form
+from shop.orders.placement import (
     FORM_CHECKOUT,
     JSON_CHECKOUT,
     KEY_FIELD,
@@ -21,11 +18,14 @@ from shop.placement import (
     Placed,
     place_once,
 )
-from shop.request_timing import time_requests
-from shop.validation import OrderError, parse_order
-from shop.views import render_shop
+from shop.orders.request_timing import time_requests
+from shop.orders.services import list_products
+from shop.orders.validation import OrderError, parse_order
+from shop.web.csrf import csrf
+from shop.web.errors import json_error
+from shop.web.pages import render_shop
 
-bp = Blueprint("checkout", __name__)
+bp = Blueprint("orders", __name__)
 time_requests(bp)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -59,7 +59,7 @@ def create_order_from_json() -> ResponseReturnValue:
 def create_order_from_form() -> ResponseReturnValue:
     """Redirect to the new order's page, or re-render the form with its errors."""
     try:
-        csrf.protect()  # here, not before the view: see shop.csrf
+        csrf.protect()  # here, not before the view: see shop.web.csrf
     except CSRFError:
         # An expired session or a form from another site: show the form again, with a
         # fresh token, rather than a bare 400.
