@@ -1,7 +1,8 @@
-"""Helpers for the shop's tests: count rows, list Redis keys, run a real worker, post forms."""
+"""Helpers for the shop's tests: count rows, read Redis, run a real worker, post forms."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from jobs import Worker
+from jobs import Keys, Worker
 from shop.db import Database
 from shop.handlers.registry import build_handlers
 from shop.models import Order
@@ -27,6 +28,24 @@ def count_orders(database: Database) -> int:
 def queue_keys(redis: redis_py.Redis, prefix: str) -> list[str]:
     """Return every Redis key under the test's prefix."""
     return sorted(redis.scan_iter(match=f"{prefix}*"))
+
+
+def queued_job_ids(redis: redis_py.Redis, prefix: str) -> dict[str, list[str]]:
+    """Return the ids of the jobs waiting on each of the shop's queues, oldest first."""
+    keys = Keys(prefix)
+    return {
+        queue: [json.loads(raw)["id"] for raw in redis.lrange(keys.queue(queue), 0, -1)]
+        for queue in SHOP_QUEUES
+    }
+
+
+def order_jobs_waiting(order_id: int) -> dict[str, list[str]]:
+    """Return queued_job_ids once the order's three jobs, and nothing else, wait on their queues."""
+    return {
+        "payments": [f"order-{order_id}-process_payment"],
+        "emails": [f"order-{order_id}-order_confirmation"],
+        "reports": [f"order-{order_id}-generate_report"],
+    }
 
 
 def run_worker(app: Flask, **options: Any) -> dict[str, int]:

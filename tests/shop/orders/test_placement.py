@@ -23,7 +23,13 @@ from shop.orders.forms import quantity_field
 from shop.orders.idempotency import IdempotencyKey
 from shop.orders.services import place_order
 from shop.orders.validation import OrderLine
-from tests.shop.support import count_orders, post_form, queue_keys
+from tests.shop.support import (
+    count_orders,
+    order_jobs_waiting,
+    post_form,
+    queue_keys,
+    queued_job_ids,
+)
 
 BODY = {"email": "ada@example.com", "items": [{"sku": "MUG-ENAMEL", "quantity": 2}]}
 
@@ -47,9 +53,7 @@ def test_the_same_key_and_body_get_the_first_response_and_create_nothing(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert count_orders(database) == 1
-    assert [redis.llen(f"{prefix}{queue}") for queue in ("emails", "payments", "reports")] == [
-        1, 1, 1,
-    ]
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(first.json["order_id"])
 
 
 def test_the_same_key_with_another_body_is_refused_naming_the_header(
@@ -139,7 +143,7 @@ def test_fifty_concurrent_posts_with_one_key_place_one_order(
     assert {response.json["order_id"] for response in winners} == {1}
     assert all(response.status_code in (201, 409) for response in responses)
     assert len(winners) >= 1
-    assert sum(redis.llen(f"{prefix}{queue}") for queue in ("emails", "payments", "reports")) == 3
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(1)
 
 
 def test_the_checkout_form_carries_a_fresh_key(client: FlaskClient) -> None:

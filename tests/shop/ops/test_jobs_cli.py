@@ -9,7 +9,7 @@ import redis as redis_py
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from jobs import JobQueue
+from jobs import JobQueue, Keys
 from tests.shop.support import run_worker
 
 
@@ -29,7 +29,7 @@ def failed(app: Flask, queue: JobQueue, redis: redis_py.Redis, prefix: str) -> d
         "unknown_2": queue.dispatch("reports", "no_such_handler", {"n": 2}),
         "payment": queue.dispatch("payments", "process_payment", {"order_id": 999}),
     }
-    redis.rpush(f"{prefix}emails", "not json")
+    redis.rpush(Keys(prefix).queue("emails"), "not json")
     counts = run_worker(app)
     assert counts["failed"] == 4, counts
     return ids
@@ -185,5 +185,5 @@ def test_purge_yes_deletes_every_entry_malformed_ones_too(
 
     assert result.output == "Purged 4 jobs.\n"
     assert queue.failed() == []
-    assert redis.exists(*(f"{prefix}job:{job_id}" for job_id in failed.values())) == 0
+    assert redis.exists(*(Keys(prefix).job(job_id) for job_id in failed.values())) == 0
     assert again.output == "No failed jobs to purge.\n"

@@ -47,11 +47,6 @@ def test_dropping_connections_closes_only_this_shops_and_clients_reconnect(
     theirs.close()
 
 
-def test_a_client_name_is_what_redis_accepts() -> None:
-    assert client_name("test:abc:queue:", "app") == "test:abc:queue:app"
-    assert client_name("my queue:", "app") == "my_queue:app"
-
-
 def test_only_a_worker_of_this_host_can_be_killed() -> None:
     host = socket.gethostname()
     assert local_pid(f"{host}:{os.getpid()}:abc") is None  # never the caller itself

@@ -11,11 +11,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jobs import Keys
 from shop.db import Database
 from shop.models import Order, OrderJob
 from shop.orders.forms import quantity_field
 from shop.orders.validation import MAX_QUANTITY
-from tests.shop.support import count_orders, post_form, queue_keys
+from tests.shop.support import (
+    count_orders,
+    order_jobs_waiting,
+    post_form,
+    queue_keys,
+    queued_job_ids,
+)
 
 GOOD_ITEM = {"sku": "MUG-ENAMEL", "quantity": 2}
 
@@ -50,7 +57,7 @@ def test_a_json_order_is_stored_and_its_three_jobs_queued(
     }
     # And each job waits in Redis on its queue, carrying only the order id
     for job in jobs.values():
-        [raw] = redis.lrange(prefix + job["queue"], 0, -1)
+        [raw] = redis.lrange(Keys(prefix).queue(job["queue"]), 0, -1)
         queued = json.loads(raw)
         assert queued["id"] == job["id"]
         assert queued["handler"] == job["type"]
@@ -152,7 +159,7 @@ def test_the_form_places_an_order_and_lands_on_its_page(
     order = session.scalars(select(Order)).one()
     assert response.headers["Location"] == f"/orders/{order.id}"
     assert order.total_cents == 5200
-    assert len(queue_keys(redis, prefix)) >= 3
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order.id)
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     assert f"Order #{order.id}" in page.text

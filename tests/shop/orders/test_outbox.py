@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 import jobs
 from devtools.embedded_redis import free_port
-from jobs import JobQueue
+from jobs import JobQueue, Keys
 from shop.models import Order, OrderJob
 from shop.orders.outbox import dispatch_jobs, order_job_id, push_jobs, record_order_jobs
 from shop.orders.services import JOB_QUEUES, place_order
 from shop.orders.validation import OrderLine
+from tests.shop.support import order_jobs_waiting, queued_job_ids
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_pushed_jobs_wait_on_their_queues_and_are_marked_pushed(
     assert push_jobs(session, queue, order_jobs) == 3
 
     for job in order_jobs:
-        [raw] = redis.lrange(prefix + job.queue, 0, -1)
+        [raw] = redis.lrange(Keys(prefix).queue(job.queue), 0, -1)
         queued = json.loads(raw)
         assert (queued["id"], queued["handler"]) == (order_job_id(order.id, job.type), job.type)
         assert queued["payload"] == {"order_id": order.id}
@@ -103,7 +104,7 @@ def test_pushing_a_job_twice_queues_it_once(
     session: Session, queue: JobQueue, redis: redis_py.Redis, prefix: str
 ) -> None:
     # Given jobs pushed, but their marks lost (the process died before committing them)
-    _, order_jobs = placed(session)
+    order, order_jobs = placed(session)
     push_jobs(session, queue, order_jobs)
     for job in order_jobs:
         job.pushed_at = None
@@ -113,7 +114,7 @@ def test_pushing_a_job_twice_queues_it_once(
     push_jobs(session, queue, order_jobs)
 
     # Then each is queued once
-    assert [redis.llen(prefix + job.queue) for job in order_jobs] == [1, 1, 1]
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order.id)
 
 
 def test_with_redis_unreachable_the_jobs_stay_for_the_relay(
