@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -13,25 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pytest
 from aiosmtpd.handlers import Message
 
 from devtools.embedded_redis import free_port
+from tests import waiting
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
 def wait_for(condition: Callable[[], T | None], what: str, seconds: float = 30.0) -> T:
-    """Poll condition until it returns something other than None or False; fail at the deadline."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value is not None and value is not False:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {seconds} s waiting for {what}")
-        time.sleep(0.05)  # the poll interval of a wait with a deadline
+    """tests.waiting.wait_for, with more time by default: real processes start and stop."""
+    return waiting.wait_for(condition, what, seconds, interval_seconds=0.05)
 
 
 @dataclass

@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import redis as redis_py
 
 from devtools.embedded_redis import free_port
 from tests.e2e.support import Http
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 60.0  # generous: a cold CI machine imports Flask and SQLAlchemy five times
@@ -52,18 +52,16 @@ class Launcher:
 def wait_until(
     condition: Callable[[], T | None], launcher: Launcher, what: str, seconds: float
 ) -> T:
-    """Poll condition until it returns a value; fail early if run.py has exited."""
-    deadline = time.monotonic() + seconds
-    while True:
-        if launcher.process.poll() is not None:
-            code = launcher.process.returncode
-            pytest.fail(f"run.py exited ({code}) before {what}:\n{launcher.log()}")
-        value = condition()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {what} after {seconds} s:\n{launcher.log()}")
-        time.sleep(0.1)
+    """wait_for condition, giving up as soon as run.py has exited; a failure shows its log."""
+
+    def exited() -> str | None:
+        code = launcher.process.poll()
+        return None if code is None else f"run.py exited ({code})"
+
+    try:
+        return wait_for(condition, what, seconds, interval_seconds=0.1, give_up=exited)
+    except pytest.fail.Exception as failure:
+        pytest.fail(f"{failure}\n{launcher.log()}")
 
 
 def products_or_none(http: Http) -> list[dict[str, Any]] | None:
