@@ -1,31 +1,43 @@
-"""Every Redis key the project uses, built in one place (Keys), with who writes and reads it.
+"""Every Redis key the project uses, built in one place (Keys).
 
-| key                         | type | holds                                        | written by        | read by          |
-| --------------------------- | ---- | -------------------------------------------- | ----------------- | ---------------- |
-| `queue:<name>`              | list | job JSON waiting to run, oldest first; now   | enqueue, push,    | fetch, pop,      |
-|                             |      | and then a `wake-up` marker (schedule.lua)   | migrate, requeue, | dashboard        |
-|                             |      |                                              | reap, retry_failed|                  |
-| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)   | schedule, retry   | migrate, dashboard|
-| `queue:processing:<worker>` | list | job JSON a worker took and has not finished  | take (fetch)      | ack, retry, fail,|
-|                             |      |                                              |                   | requeue, reap    |
-| `queue:failed`              | list | job JSON + `error` + `failed_at`             | fail, reap,       | FailedList, CLI, |
-|                             |      |                                              | migrate (bad data)| dashboard        |
-| `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one  | every script but  | JobQueue.states  |
-|                             |      | `run:<n>` history entry (JSON) per attempt   | take and migrate  | (the order page) |
-| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s) | WorkerRegistry    | reaper, dashboard|
-| `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at     | WorkerRegistry    | dashboard, demo  |
-| `queue:reaper`              | str  | the id of the worker reaping now (a lock)    | WorkerRegistry    | WorkerRegistry   |
-| `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (kept 2 h)   | ack               | dashboard        |
-| `queue:stats:failed:<m>`    | str  | jobs failed for good in minute m (kept 2 h)  | fail              | dashboard        |
-| `queue:stats:handlers`      | hash | `<handler>:processed`, `:failed`, `:seconds` | ack, fail         | /metrics         |
-|                             |      | and `:le:<bound>` duration histogram counts  |                   |                  |
-| `queue:demo:payment`        | hash | the demo's payment latency and failure rate  | the demo panel    | the shop's       |
-|                             |      | (the shop's, not the queue's)                |                   | payment handler  |
+| key                         | type | holds                                             |
+| --------------------------- | ---- | ------------------------------------------------- |
+| `queue:<name>`              | list | job JSON waiting to run, oldest first; now and    |
+|                             |      | then a `wake-up` marker (see WAKE_UP below)       |
+| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)        |
+| `queue:processing:<worker>` | list | job JSON a worker took and has not finished       |
+| `queue:failed`              | list | job JSON + `error` + `failed_at`                  |
+| `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one       |
+|                             |      | `run:<n>` history entry (JSON) per attempt ended  |
+| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)      |
+| `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at          |
+| `queue:reaper`              | str  | the id of the worker reaping now (a lock)         |
+| `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (kept 2 h)        |
+| `queue:stats:failed:<m>`    | str  | jobs failed for good in minute m (kept 2 h)       |
+| `queue:stats:handlers`      | hash | `<handler>:processed`, `:failed`, `:seconds`, and |
+|                             |      | `:le:<bound>` duration histogram counts           |
+| `queue:demo:payment`        | hash | the demo's payment latency and failure rate (the  |
+|                             |      | shop's own key, not the queue's)                  |
 
-A job is always in exactly one of the lists (or the delayed set): the scripts in
-jobs/lua/ move it atomically, and its hash says what happened to it. Workers take from
-the queue lists into their own processing list (jobs/fetch.py); the reaper gives the jobs
-of a dead worker (one whose heartbeat in `queue:workers` is too old) back to their queues.
+| key                         | written by (jobs/lua/*.lua, or the class)  | read by               |
+| --------------------------- | ------------------------------------------ | --------------------- |
+| `queue:<name>`              | enqueue, QueueClient.push, migrate_delayed,| fetch (take), pop,    |
+|                             | requeue, reap, retry_failed                | dashboards            |
+| `queue:delayed`             | schedule, retry                            | migrate_delayed, dash.|
+| `queue:processing:<worker>` | take                                       | ack, retry, fail,     |
+|                             |                                            | requeue, reap, dash.  |
+| `queue:failed`              | fail, reap, migrate_delayed (bad data)     | FailedList, dashboards|
+| `queue:job:<id>`            | enqueue, schedule, start, ack, retry, fail,| JobQueue.states (the  |
+|                             | requeue, reap, retry_failed                | order page), invariant|
+| `queue:workers`, `:worker:` | WorkerRegistry (register, heartbeat, reap) | the reaper, dashboards|
+| `queue:reaper`              | WorkerRegistry.lock_reaper                 | WorkerRegistry        |
+| `queue:stats:*`             | ack, fail                                  | dashboards, /metrics  |
+| `queue:demo:payment`        | the shop's demo panel                      | the payment handler   |
+
+A job is always in exactly one of the lists or the delayed set: the scripts move it
+atomically, and its hash says what happened to it. Workers take from the queue lists into
+their own processing list (jobs/fetch.py); the reaper gives the jobs of a dead worker (one
+whose heartbeat in `queue:workers` is too old) back to their queues.
 
 `queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
 prefix uses that instead, so tests and apps can share one Redis.

@@ -119,8 +119,8 @@ class Retry:
         return Call(
             "retry",
             [processing, keys.delayed, keys.job(a.job.id)],
-            [a.raw, a.job.to_json(), repr(self.due_at), self.error, a.history_entry("failed", self.error),
-             repr(a.started_at), repr(a.finished_at)],
+            [a.raw, a.job.to_json(), repr(self.due_at), self.error,
+             a.history_entry("failed", self.error), repr(a.started_at), repr(a.finished_at)],
         )
 
 
