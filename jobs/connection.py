@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis import ConnectionPool, Redis
+from redis import BlockingConnectionPool, ConnectionPool, Redis
 
 # The settings a queue's client must have. surrogateescape lets data that is not UTF-8 (a
 # poison message) come back as a str that encodes to the very same bytes, so the scripts
@@ -37,7 +37,19 @@ def queue_client_for(redis: Redis) -> Redis:
         name: value for name, value in pool.connection_kwargs.items()
         if name not in _POOL_BOOKKEEPING and not name.startswith("orig_")
     }
-    return Redis(connection_pool=ConnectionPool(
-        connection_class=pool.connection_class, max_connections=pool.max_connections,
-        **{**settings, **QUEUE_CLIENT_SETTINGS},
-    ))
+    settings.update(QUEUE_CLIENT_SETTINGS, connection_class=pool.connection_class,
+                    max_connections=pool.max_connections)
+    if type(pool) is BlockingConnectionPool:
+        # Where the application's pool waits for a free connection, so does the queue's.
+        derived: ConnectionPool = BlockingConnectionPool(  # type: ignore[no-untyped-call]
+            timeout=pool.timeout, queue_class=pool.queue_class, **settings
+        )
+    elif type(pool) is ConnectionPool:
+        derived = ConnectionPool(**settings)
+    else:
+        raise ValueError(
+            f"Cannot derive the queue's client from a {type(pool).__name__}: pass a client "
+            "made with decode_responses=True and encoding_errors='surrogateescape'"
+        )
+    # from_pool: closing the client closes the pool it owns.
+    return Redis.from_pool(derived)
