@@ -1,15 +1,18 @@
 """A reliable job queue on Redis lists, following the lesson "Asynchronous Processing"."""
 
 from jobs.backoff import RetryPolicy, compute_backoff
-from jobs.client import WAKE_UP, QueueClient, connect
+from jobs.client import QueueClient
+from jobs.connection import connect
 from jobs.entry import Entry
+from jobs.failed import FailedList, JobNotFound
 from jobs.failures import JobTimedOut, UnknownHandler
 from jobs.handler import JobHandler
 from jobs.invariant import InvariantCheck, JobPlaces
 from jobs.job import Job, JobState, MalformedJob
-from jobs.keys import Keys
+from jobs.keys import WAKE_UP, Keys
 from jobs.monitor import QueueMonitor
-from jobs.queue import JobNotFound, JobQueue
+from jobs.queue import JobQueue
+from jobs.registry import WorkerRegistry
 from jobs.snapshot import QueueDepth, QueueSnapshot, WorkerInfo
 from jobs.stats import Throughput
 from jobs.worker import Worker
@@ -17,6 +20,7 @@ from jobs.worker import Worker
 __all__ = [
     "WAKE_UP",
     "Entry",
+    "FailedList",
     "InvariantCheck",
     "Job",
     "JobHandler",
@@ -36,6 +40,7 @@ __all__ = [
     "UnknownHandler",
     "Worker",
     "WorkerInfo",
+    "WorkerRegistry",
     "compute_backoff",
     "connect",
 ]

@@ -30,6 +30,6 @@ class Batch:
 
     def send(self) -> list[bool]:
         """Push every collected job in one round trip; True for each that was new."""
-        pushed = self._client.push_all(self._pushes)
+        pushed = self._client.enqueue_all(self._pushes)
         self._pushes = []
         return pushed

@@ -54,7 +54,7 @@ def parse_entry(raw: str) -> Entry:
 def parse_failed(raw: str) -> Entry:
     """Parse a failed entry: a job's fields plus error and failed_at, or the raw data.
 
-    Data that was not a job is kept as `{"raw", "error", "failed_at"}` (client.malformed_failure).
+    Data that was not a job is kept as `{"raw", "error", "failed_at"}` (jobs.outcomes.Malformed).
     """
     try:
         data: Any = json.loads(raw)

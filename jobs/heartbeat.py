@@ -8,7 +8,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from jobs.client import QueueClient
+from jobs.registry import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,10 @@ class Heartbeat(threading.Thread):
     So a killed worker's jobs wait at most about 1.5 x recovery_timeout.
     """
 
-    def __init__(self, client: QueueClient, recovery_timeout: float, max_recoveries: int) -> None:
-        super().__init__(name=f"heartbeat-{client.worker_id}", daemon=True)
-        self.client = client
+    def __init__(self, registry: WorkerRegistry, recovery_timeout: float) -> None:
+        super().__init__(name=f"heartbeat-{registry.worker_id}", daemon=True)
+        self.registry = registry
         self.recovery_timeout = recovery_timeout
-        self.max_recoveries = max_recoveries
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -37,7 +36,7 @@ class Heartbeat(threading.Thread):
         next_reap = 0.0
         while not self.stopped.wait(beat_every):
             try:
-                self.client.heartbeat()
+                self.registry.heartbeat()
                 if time.monotonic() >= next_reap:
                     next_reap = time.monotonic() + reap_every
                     self.reap_dead(lock_seconds=reap_every)
@@ -53,12 +52,12 @@ class Heartbeat(threading.Thread):
 
     def reap_dead(self, lock_seconds: float) -> int:
         """Give back the jobs of every dead worker, if this worker is the reaper now."""
-        if not self.client.lock_reaper(lock_seconds):
+        if not self.registry.lock_reaper(lock_seconds):
             return 0
         dead_before = time.time() - self.recovery_timeout
         total = 0
-        for worker_id in self.client.dead_workers(dead_before):
-            returned, failed = self.client.reap(worker_id, dead_before, self.max_recoveries)
+        for worker_id in self.registry.dead_workers(dead_before):
+            returned, failed = self.registry.reap(worker_id, dead_before)
             if returned or failed:
                 log.warning(
                     "Worker %s is dead (no heartbeat for %.0f s): %d jobs back on their queues, "

@@ -3,7 +3,7 @@
 The places are the queue lists (waiting), the delayed set, the workers' processing lists
 (in progress), the failed list, and "succeeded" (its hash says so and no list holds it).
 A list holds a job's JSON, not its id, and that JSON changes from attempt to attempt, so
-LPOS cannot find it: QueueClient.check_invariant reads the lists (up to LIST_LIMIT entries
+LPOS cannot find it: QueueMonitor.check_invariant reads the lists (up to LIST_LIMIT entries
 each) and their ids are counted. All of it is read in one MULTI, so no job is seen
 mid-move: one round trip for the worker registry, one for the snapshot, which also reads
 the registry again and is repeated if a worker came or went in between.

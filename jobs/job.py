@@ -26,8 +26,8 @@ def dumps(value: Any) -> str:
     """Compact JSON text of plain data (dict, list, str, int, float, bool, None)."""
     return orjson.dumps(value, option=_PLAIN_JSON_ONLY).decode()
 
-# The states a job passes through, as kept in its `queue:job:<id>` hash.
-STATES = ("queued", "delayed", "running", "succeeded", "retrying", "failed")
+# A job's states, as kept in its `queue:job:<id>` hash: queued, delayed, running,
+# retrying, and these two, after which nothing happens to it unless someone retries it.
 FINAL_STATES = frozenset({"succeeded", "failed"})
 
 

@@ -1,27 +1,43 @@
-"""The whole Redis key layout of the queue, in one place.
+"""Every Redis key the project uses, built in one place (Keys).
 
-| key                         | type | holds                                       | written by    |
-| --------------------------- | ---- | ------------------------------------------- | ------------- |
-| `queue:<name>`              | list | job JSON waiting to run, oldest first; now  | push, migrate |
-|                             |      | and then a `wake-up` marker (see push.lua)  |               |
-| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)  | push, retry   |
-| `queue:processing:<worker>` | list | job JSON a worker took and has not finished | pop           |
-| `queue:failed`              | list | job JSON + `error` + `failed_at`            | fail          |
-| `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one | every script  |
-|                             |      | `run:<n>` record (JSON) per attempt ended   |               |
-| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)| worker, reap  |
-| `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at    | worker, reap  |
-| `queue:reaper`              | str  | the id of the worker reaping now (a lock)   | reaper        |
-| `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (2 h)       | ack           |
-| `queue:stats:failed:<m>`    | str  | jobs failed for good in minute m (2 h)      | fail          |
-| `queue:stats:handlers`      | hash | `<handler>:processed`, `:failed`, `:seconds`| ack, fail     |
-|                             |      | and `:le:<bound>` duration histogram counts |               |
+| key                         | type | holds                                             |
+| --------------------------- | ---- | ------------------------------------------------- |
+| `queue:<name>`              | list | job JSON waiting to run, oldest first; now and    |
+|                             |      | then a `wake-up` marker (see WAKE_UP below)       |
+| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)        |
+| `queue:processing:<worker>` | list | job JSON a worker took and has not finished       |
+| `queue:failed`              | list | job JSON + `error` + `failed_at`                  |
+| `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one       |
+|                             |      | `run:<n>` history entry (JSON) per attempt ended  |
+| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)      |
+| `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at          |
+| `queue:reaper`              | str  | the id of the worker reaping now (a lock)         |
+| `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (kept 2 h)        |
+| `queue:stats:failed:<m>`    | str  | jobs failed for good in minute m (kept 2 h)       |
+| `queue:stats:handlers`      | hash | `<handler>:processed`, `:failed`, `:seconds`, and |
+|                             |      | `:le:<bound>` duration histogram counts           |
+| `queue:demo:payment`        | hash | the demo's payment latency and failure rate (the  |
+|                             |      | shop's own key, not the queue's)                  |
 
-Workers read the queue lists and the delayed set; ack, retry and fail take a job off its
-worker's processing list; the reaper gives the jobs in a dead worker's list (one whose
-heartbeat in `queue:workers` is too old) back to their queues; the order page reads
-`queue:job:<id>`; people read, retry and purge the failed list; a dashboard only reads,
-through QueueClient.snapshot and check_invariant (jobs/snapshot.py, jobs/invariant.py).
+| key                         | written by (jobs/lua/*.lua, or the class)  | read by               |
+| --------------------------- | ------------------------------------------ | --------------------- |
+| `queue:<name>`              | enqueue, QueueClient.push, migrate_delayed,| fetch (take), pop,    |
+|                             | requeue, reap, retry_failed                | dashboards            |
+| `queue:delayed`             | schedule, retry                            | migrate_delayed, dash.|
+| `queue:processing:<worker>` | take                                       | ack, retry, fail,     |
+|                             |                                            | requeue, reap, dash.  |
+| `queue:failed`              | fail, reap, migrate_delayed (bad data)     | FailedList, dashboards|
+| `queue:job:<id>`            | enqueue, schedule, start, ack, retry, fail,| JobQueue.states (the  |
+|                             | requeue, reap, retry_failed                | order page), invariant|
+| `queue:workers`, `:worker:` | WorkerRegistry (register, heartbeat, reap) | the reaper, dashboards|
+| `queue:reaper`              | WorkerRegistry.lock_reaper                 | WorkerRegistry        |
+| `queue:stats:*`             | ack, fail                                  | dashboards, /metrics  |
+| `queue:demo:payment`        | the shop's demo panel                      | the payment handler   |
+
+A job is always in exactly one of the lists or the delayed set: the scripts move it
+atomically, and its hash says what happened to it. Workers take from the queue lists into
+their own processing list (jobs/fetch.py); the reaper gives the jobs of a dead worker (one
+whose heartbeat in `queue:workers` is too old) back to their queues.
 
 `queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
 prefix uses that instead, so tests and apps can share one Redis.
@@ -31,6 +47,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+# Not a key: what schedule.lua leaves on a queue to wake a worker blocked on it for a
+# delayed job due before its wait ends (not JSON, so never mistaken for a job). The fetch
+# drops it; dashboards skip it.
+WAKE_UP = "wake-up"
 
 # Queue names that would collide with the keys above.
 RESERVED_QUEUE_NAMES = frozenset(
@@ -47,6 +68,15 @@ def check_queue_name(name: str) -> str:
     if name in RESERVED_QUEUE_NAMES:
         raise ValueError(f"Invalid queue name {name!r}: it is reserved for the queue's own keys")
     return name
+
+
+def is_queue_name(name: str) -> bool:
+    """True if name can be a queue name."""
+    try:
+        check_queue_name(name)
+    except ValueError:
+        return False
+    return True
 
 
 def check_job_id(job_id: str) -> str:
@@ -98,3 +128,7 @@ class Keys:
     @property
     def handler_stats(self) -> str:
         return self.prefix + "stats:handlers"
+
+    @property
+    def demo_payment(self) -> str:
+        return self.prefix + "demo:payment"

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from redis import Redis
 
-from jobs.client import WAKE_UP
+from jobs.connection import queue_client_for
 from jobs.entry import parse_entry
 from jobs.invariant import InvariantCheck, places_of
-from jobs.keys import Keys
+from jobs.keys import WAKE_UP, Keys
 from jobs.snapshot import LIST_LIMIT, QueueSnapshot, WorkerInfo, build_snapshot
 from jobs.stats import HandlerStats, Throughput, minute_of
 
@@ -23,7 +23,7 @@ class QueueMonitor:
     most, and each list is read up to LIST_LIMIT entries, whatever the queue holds."""
 
     def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
-        self.redis = redis
+        self.redis = queue_client_for(redis)
         self.keys = Keys(prefix)
 
     def throughput(self, minutes: int) -> Throughput:
@@ -41,7 +41,7 @@ class QueueMonitor:
         with self.redis.pipeline(transaction=False) as pipe:
             for name in queues:
                 pipe.llen(self.keys.queue(name))
-                # Wake-up markers (jobs/lua/push.lua) share the list but are no jobs.
+                # Wake-up markers (jobs/lua/schedule.lua) share the list but are no jobs.
                 pipe.lpos(self.keys.queue(name), WAKE_UP, count=0, maxlen=LIST_LIMIT)
             pipe.zcard(self.keys.delayed)
             pipe.zrange(self.keys.delayed, 0, LIST_LIMIT - 1, withscores=True)

@@ -1,86 +1,215 @@
-"""What became of a job a worker took: each outcome names the script that records it."""
+"""What became of a job a worker took; each outcome builds the script call that records it.
+
+Every call takes the job off the processing list that holds it in the same step that
+records the outcome, so a job is always in exactly one list. A job no longer in that list
+was taken back (its worker was judged dead): the script then records nothing and answers
+0, and the outcome is stale.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar, Protocol
 
-from jobs.stats import MINUTE_COUNTER_SECONDS, bucket_of
+from jobs.job import Job, MalformedJob, dumps
+from jobs.keys import Keys
+from jobs.scripts import Call
+from jobs.stats import MINUTE_COUNTER_SECONDS, bucket_of, minute_of
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Data a worker took from a queue: the exact string (its identity in the lists) and the
+    job it holds, or why it is not a job."""
+
+    raw: str
+    job: Job | None
+    malformed: str | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> Taken:
+        """What was taken: the job it holds, or why it is not one."""
+        try:
+            return cls(raw, Job.from_json(raw))
+        except MalformedJob as error:
+            return cls(raw, None, str(error))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of a job's handler: the job as taken, the worker that ran it, and when."""
+
+    raw: str
+    job: Job
+    worker_id: str
+    started_at: float
+    finished_at: float
+
+    @property
+    def seconds(self) -> float:
+        return self.finished_at - self.started_at
+
+    def history_entry(self, outcome: str, error: str | None) -> str:
+        """This attempt as the job's hash keeps it, in its next `run:<n>` field."""
+        return dumps({
+            "attempt": self.job.attempts, "worker": self.worker_id,
+            "started_at": self.started_at, "finished_at": self.finished_at,
+            "outcome": outcome, "error": error,
+        })
+
+
+class Outcome(Protocol):
+    """An outcome: what the worker counts it as, and the script call that records it."""
+
+    counts_as: ClassVar[str]  # "processed", "retried", "failed", or "" for none
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the handler ran, or None if it did not run."""
+
+    def call(self, keys: Keys, processing: str) -> Call:
+        """The call recording it and taking it off `processing`, the list that holds it."""
 
 
 @dataclass(frozen=True)
 class Ack:
-    """The job succeeded."""
+    """The job succeeded; its hash is kept keep_seconds more for the order page."""
 
-    raw: str
-    job_id: str
-    record: str  # the attempt's record: JSON with attempt, worker, times, outcome, error
-    started_at: float
-    finished_at: float
+    attempt: Attempt
     keep_seconds: int
-    handler: str = ""
 
-    script = "ack"
+    counts_as: ClassVar[str] = "processed"
 
-    def args(self) -> list[Any]:
-        seconds = self.finished_at - self.started_at
-        return [self.raw, self.record, repr(self.started_at),
-                repr(self.finished_at), self.handler, bucket_of(seconds)]
+    @property
+    def seconds(self) -> float:
+        return self.attempt.seconds
+
+    def call(self, keys: Keys, processing: str) -> Call:
+        a = self.attempt
+        minute = keys.stats("processed", minute_of(a.finished_at))
+        return Call(
+            "ack",
+            [processing, minute, keys.handler_stats, keys.job(a.job.id)],
+            [self.keep_seconds, MINUTE_COUNTER_SECONDS, a.raw, a.history_entry("succeeded", None),
+             repr(a.started_at), repr(a.finished_at), a.job.handler, bucket_of(a.seconds)],
+        )
 
 
 @dataclass(frozen=True)
 class Retry:
-    """The attempt failed; the job runs again at due_at."""
+    """The attempt failed; the job runs again delay_seconds after it ended."""
 
-    raw: str
-    job_id: str
-    next_raw: str
-    due_at: float
+    attempt: Attempt
     error: str
-    record: str
-    started_at: float
-    finished_at: float
+    delay_seconds: float
 
-    script = "retry"
+    counts_as: ClassVar[str] = "retried"
 
-    def args(self) -> list[Any]:
-        return [self.raw, self.next_raw, repr(self.due_at), self.error,
-                self.record, repr(self.started_at), repr(self.finished_at)]
+    @property
+    def seconds(self) -> float:
+        return self.attempt.seconds
+
+    @property
+    def due_at(self) -> float:
+        return self.attempt.finished_at + self.delay_seconds
+
+    def call(self, keys: Keys, processing: str) -> Call:
+        a = self.attempt
+        return Call(
+            "retry",
+            [processing, keys.delayed, keys.job(a.job.id)],
+            [a.raw, a.job.to_json(), repr(self.due_at), self.error,
+             a.history_entry("failed", self.error), repr(a.started_at), repr(a.finished_at)],
+        )
 
 
 @dataclass(frozen=True)
 class Fail:
-    """The job goes to the failed list for good; job_id is None for data that is not a job."""
+    """The job goes to the failed list for good."""
+
+    attempt: Attempt
+    error: str
+
+    counts_as: ClassVar[str] = "failed"
+
+    @property
+    def seconds(self) -> float:
+        return self.attempt.seconds
+
+    def call(self, keys: Keys, processing: str) -> Call:
+        a = self.attempt
+        return Call(
+            "fail",
+            [processing, keys.failed, keys.stats("failed", minute_of(a.finished_at)),
+             keys.handler_stats, keys.job(a.job.id)],
+            [a.raw, failed_entry(a.job, self.error, a.finished_at), self.error,
+             a.history_entry("failed", self.error), repr(a.started_at), repr(a.finished_at),
+             a.job.handler, MINUTE_COUNTER_SECONDS],
+        )
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """Data that is not a job: to the failed list as it came, with the reason."""
 
     raw: str
-    job_id: str | None
-    entry: str
-    error: str
-    record: str
-    started_at: float
-    finished_at: float
-    handler: str = "(malformed)"
+    reason: str
+    failed_at: float
 
-    script = "fail"
+    counts_as: ClassVar[str] = "failed"
+    seconds: ClassVar[None] = None
 
-    def args(self) -> list[Any]:
-        return [self.raw, self.entry, self.error, self.record,
-                repr(self.started_at), repr(self.finished_at), self.handler,
-                MINUTE_COUNTER_SECONDS]
+    def call(self, keys: Keys, processing: str) -> Call:
+        error = f"Malformed job: {self.reason}"
+        # The stdlib json, not orjson: the raw data may hold bytes that are not UTF-8.
+        entry = json.dumps({"raw": self.raw, "error": error, "failed_at": self.failed_at})
+        return Call(
+            "fail",
+            [processing, keys.failed, keys.stats("failed", minute_of(self.failed_at)),
+             keys.handler_stats],
+            [self.raw, entry, error, "", repr(self.failed_at), repr(self.failed_at),
+             "(malformed)", MINUTE_COUNTER_SECONDS],
+        )
 
 
 @dataclass(frozen=True)
 class Requeue:
-    """The job was taken but did not finish (the worker is stopping): back to its queue."""
+    """The job was taken but did not finish (the worker is stopping): back to the front of
+    its queue, the attempt it was counted for taken back."""
 
     raw: str
-    job_id: str
-    queue: str
+    job: Job
 
-    script = "requeue"
+    counts_as: ClassVar[str] = ""
+    seconds: ClassVar[None] = None
 
-    def args(self) -> list[Any]:
-        return [self.raw]
+    def call(self, keys: Keys, processing: str) -> Call:
+        return Call("requeue", [processing, keys.queue(self.job.queue), keys.job(self.job.id)],
+                    [self.raw])
 
 
-Outcome = Ack | Retry | Fail | Requeue
+def failed_entry(job: Job, error: str, failed_at: float) -> str:
+    """The failed list's entry for a job: its JSON plus error and failed_at, as in the lesson."""
+    return json.dumps({**job.to_dict(), "error": error, "failed_at": failed_at})
+
+
+# ack.lua's shared keys (processing list, minute counter, handler counters) and arguments
+# (the two expiries), before each job's own.
+_ACK_SHARED_KEYS, _ACK_SHARED_ARGS = 3, 2
+
+
+def calls_for(outcomes: list[Outcome], keys: Keys, processing: str) -> list[Call]:
+    """The calls recording outcomes: all successes in one ack call (ack.lua takes any
+    number, one script run for the lot), then one call for each other outcome."""
+    calls = [outcome.call(keys, processing) for outcome in outcomes]
+    acks = [call for call in calls if call.script == "ack"]
+    if len(acks) < 2:
+        return calls
+    first = acks[0]
+    merged = Call(
+        "ack",
+        first.keys + [key for call in acks[1:] for key in call.keys[_ACK_SHARED_KEYS:]],
+        first.args + [arg for call in acks[1:] for arg in call.args[_ACK_SHARED_ARGS:]],
+    )
+    return [merged, *(call for call in calls if call.script != "ack")]

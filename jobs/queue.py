@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -10,23 +10,22 @@ from typing import Any
 from redis import Redis
 
 from jobs.batch import Batch
-from jobs.client import QueueClient
+from jobs.client import MIGRATE_LIMIT, QueueClient
+from jobs.entry import parse_entry
+from jobs.failed import FailedList
 from jobs.invariant import InvariantCheck
 from jobs.job import Job, JobState, new_job
-from jobs.keys import check_queue_name
+from jobs.keys import check_queue_name, is_queue_name
 from jobs.monitor import QueueMonitor
 from jobs.snapshot import QueueSnapshot, WorkerInfo
 from jobs.stats import HandlerStats, Throughput
-
-# What the failed list adds to a job's JSON, as in the lesson.
-FAILED_FIELDS = ("error", "failed_at")
 
 
 class JobQueue:
     """Queues jobs and reads their state.
 
     1. dispatch builds a job and pushes it onto its queue, or into the delayed set;
-    2. migrate_delayed moves due delayed jobs onto their own queues (workers do this);
+    2. migrate_delayed moves due delayed jobs onto their own queues (workers do this too);
     3. states and failed tell what became of jobs;
     4. retry_failed / retry_all_failed queue failed jobs again, attempts reset, and
        delete_failed / purge_failed drop them;
@@ -36,7 +35,9 @@ class JobQueue:
 
     def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
         self.client = QueueClient(redis, prefix)
-        self.monitor = QueueMonitor(redis, prefix)
+        self.redis, self.keys = self.client.redis, self.client.keys
+        self.monitor = QueueMonitor(self.redis, prefix)
+        self.failed_list = FailedList(self.redis, self.keys)
 
     def dispatch(
         self,
@@ -52,7 +53,7 @@ class JobQueue:
         while Redis remembers that job: a retried request or relay cannot queue it twice.
         """
         job = new_job(queue, handler, payload, job_id)
-        self.client.push(queue, job, delay_seconds=delay)
+        self.client.enqueue(job, delay_seconds=delay)
         return job.id
 
     @contextmanager
@@ -83,16 +84,35 @@ class JobQueue:
         if not all(isinstance(job.payload, dict) for job in jobs):
             raise TypeError("every payload must be a dict")
         for start in range(0, len(jobs), chunk):
-            self.client.push_many(queue, handler, jobs[start : start + chunk])
+            self.client.enqueue_many(queue, handler, jobs[start : start + chunk])
         return [job.id for job in jobs]
 
-    def migrate_delayed(self, queues: Sequence[str]) -> int:
-        """Move due delayed jobs of these queues onto them; return how many moved."""
+    def migrate_delayed(self, queues: Sequence[str] | None = None) -> int:
+        """Move due delayed jobs onto their own queues (of these queues only, if named);
+        return how many moved. Workers do this in every fetch: call it where no worker runs."""
+        if queues is None:
+            queues = self._delayed_queues()
         return self.client.migrate_delayed([check_queue_name(queue) for queue in queues])
+
+    def _delayed_queues(self) -> list[str]:
+        """The queues of the delayed jobs due now (a first read, before the move)."""
+        due = self.redis.zrangebyscore(
+            self.keys.delayed, "-inf", time.time(), start=0, num=MIGRATE_LIMIT
+        )
+        names = {parse_entry(str(raw)).queue for raw in due}
+        return sorted(name for name in names if is_queue_name(name))
 
     def states(self, job_ids: Sequence[str]) -> list[JobState | None]:
         """Each job's state, in one round trip; None for an id Redis knows nothing of."""
-        return self.client.states(job_ids)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hgetall(self.keys.job(job_id))
+            hashes: list[dict[str, str]] = pipe.execute()
+        now = time.time()
+        return [
+            JobState.from_hash(job_id, fields, now) if fields else None
+            for job_id, fields in zip(job_ids, hashes, strict=True)
+        ]
 
     def snapshot(self, queues: Sequence[str], minutes: int = 30) -> QueueSnapshot:
         """The whole queue now, these queues first, with the last minutes' throughput.
@@ -119,54 +139,24 @@ class JobQueue:
 
     def failed(self, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
         """The failed list's entries: job fields plus error and failed_at (or raw data)."""
-        return [json.loads(entry) for entry in self.client.failed(start, stop)]
+        return self.failed_list.entries(start, stop)
 
     def failed_job(self, job_id: str) -> dict[str, Any]:
         """The failed entry of one job, or raise JobNotFound."""
-        return self._one_failed(job_id)[1]
+        return self.failed_list.find(job_id)
 
     def retry_failed(self, job_id: str) -> None:
         """Queue one failed job again with its attempts reset, or raise JobNotFound."""
-        raw, entry = self._one_failed(job_id)
-        if not self.client.retry_failed([(raw, _job_of(entry))]):
-            raise JobNotFound(f"No failed job with id {job_id}")
+        self.failed_list.retry(job_id)
 
     def retry_all_failed(self, handler: str | None = None) -> int:
         """Queue again every failed job (of one handler, if given); return how many."""
-        matching = [(raw, entry) for raw, entry in self._failed_entries() if "id" in entry]
-        return self.client.retry_failed([
-            (raw, _job_of(entry)) for raw, entry in matching
-            if handler is None or entry.get("handler") == handler
-        ])
+        return self.failed_list.retry_all(handler)
 
     def delete_failed(self, job_id: str) -> None:
         """Drop one failed job and its state, or raise JobNotFound."""
-        raw, _ = self._one_failed(job_id)
-        if not self.client.purge_failed([(raw, job_id)]):
-            raise JobNotFound(f"No failed job with id {job_id}")
+        self.failed_list.delete(job_id)
 
     def purge_failed(self, handler: str | None = None) -> int:
         """Drop every failed entry (of one handler, if given); return how many."""
-        return self.client.purge_failed([
-            (raw, entry.get("id")) for raw, entry in self._failed_entries()
-            if handler is None or entry.get("handler") == handler
-        ])
-
-    def _failed_entries(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(raw, json.loads(raw)) for raw in self.client.failed()]
-
-    def _one_failed(self, job_id: str) -> tuple[str, dict[str, Any]]:
-        for raw, entry in self._failed_entries():
-            if entry.get("id") == job_id:
-                return raw, entry
-        raise JobNotFound(f"No failed job with id {job_id}")
-
-
-class JobNotFound(LookupError):
-    """No job with that id is where it was looked for."""
-
-
-def _job_of(entry: dict[str, Any]) -> Job:
-    """The job a failed entry was made from."""
-    return Job.from_json(json.dumps({k: v for k, v in entry.items() if k not in FAILED_FIELDS}))
-
+        return self.failed_list.purge(handler)

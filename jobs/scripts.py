@@ -12,8 +12,8 @@ from redis.exceptions import NoScriptError
 
 # One script per atomic step; each file says what it does, to which keys, and why atomic.
 NAMES = (
-    "push", "push_many", "migrate_delayed", "pop", "start", "ack", "retry", "fail", "requeue",
-    "reap", "retry_failed",
+    "enqueue", "schedule", "enqueue_many", "migrate_delayed", "take", "start", "ack", "retry",
+    "fail", "requeue", "reap", "retry_failed",
 )
 
 

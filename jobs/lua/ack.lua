@@ -11,8 +11,8 @@
 -- KEYS[4..n]  each job's state hash `queue:job:<id>`
 -- ARGV[1]     seconds to keep a succeeded job's hash
 -- ARGV[2]     seconds to keep the minute's counter
--- ARGV[3..]   per job, six values: its JSON as taken, the attempt's record (JSON, kept
---             as the hash's next `run:<n>` field), when it started and finished (unix
+-- ARGV[3..]   per job, six values: its JSON as taken, the attempt's history entry
+--             (JSON, the hash's next `run:<n>` field), when it started and finished (unix
 --             seconds), its handler, and its duration's histogram bucket
 -- Returns     per job, 1 if recorded, 0 if stale
 local processing, minute, handlers = KEYS[1], KEYS[2], KEYS[3]
@@ -21,13 +21,14 @@ local keep_seconds, keep_counter_seconds = ARGV[1], ARGV[2]
 local recorded, count = {}, 0
 for i = 4, #KEYS do
   local at = 3 + (i - 4) * 6
-  local job, record = ARGV[at], ARGV[at + 1]
+  local job, history_entry = ARGV[at], ARGV[at + 1]
   local started_at, finished_at = ARGV[at + 2], ARGV[at + 3]
   local handler, bucket = ARGV[at + 4], ARGV[at + 5]
   recorded[i - 3] = redis.call('LREM', processing, 1, job)
   if recorded[i - 3] == 1 then
+    local run = redis.call('HINCRBY', KEYS[i], 'runs', 1)
     redis.call('HSET', KEYS[i], 'state', 'succeeded', 'started_at', started_at,
-      'finished_at', finished_at, 'run:' .. redis.call('HINCRBY', KEYS[i], 'runs', 1), record)
+      'finished_at', finished_at, 'run:' .. run, history_entry)
     redis.call('EXPIRE', KEYS[i], keep_seconds)
     redis.call('HINCRBY', handlers, handler .. ':processed', 1)
     redis.call('HINCRBY', handlers, handler .. ':le:' .. bucket, 1)

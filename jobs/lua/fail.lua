@@ -11,13 +11,13 @@
 -- ARGV[1]  the data as taken
 -- ARGV[2]  the failed entry: the job JSON plus `error` and `failed_at`
 -- ARGV[3]  the error
--- ARGV[4]  the last attempt's record (JSON, kept as the hash's next `run:<n>` field)
+-- ARGV[4]  the last attempt's history entry (JSON, the hash's next `run:<n>` field)
 -- ARGV[5]  when the last attempt started, ARGV[6] when it failed, unix seconds
 -- ARGV[7]  the job's handler, ARGV[8] seconds to keep the minute's counter
 -- Returns  1 if recorded, 0 if stale
 local processing, failed, minute, handlers, job_hash = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local taken, entry, error = ARGV[1], ARGV[2], ARGV[3]
-local record, started_at, finished_at = ARGV[4], ARGV[5], ARGV[6]
+local history_entry, started_at, finished_at = ARGV[4], ARGV[5], ARGV[6]
 local handler, keep_counter_seconds = ARGV[7], ARGV[8]
 
 if redis.call('LREM', processing, 1, taken) == 0 then
@@ -30,7 +30,7 @@ redis.call('HINCRBY', handlers, handler .. ':failed', 1)
 if job_hash then
   local run = redis.call('HINCRBY', job_hash, 'runs', 1)
   redis.call('HSET', job_hash, 'state', 'failed', 'error', error,
-    'started_at', started_at, 'finished_at', finished_at, 'run:' .. run, record)
+    'started_at', started_at, 'finished_at', finished_at, 'run:' .. run, history_entry)
   redis.call('HDEL', job_hash, 'due_at')
 end
 return 1

@@ -36,11 +36,11 @@ for i = 5, #KEYS, 2 do
     local state, attempt, started_at =
       unpack(redis.call('HMGET', job_hash, 'state', 'attempts', 'started_at'))
     if state == 'running' then
-      -- The attempt the worker died in ends here: keep its record, as ack and fail do.
-      local record = cjson.encode({attempt = tonumber(attempt), worker = worker,
+      -- The attempt the worker died in ends here: keep its history entry, as ack and fail do.
+      local history_entry = cjson.encode({attempt = tonumber(attempt), worker = worker,
         started_at = tonumber(started_at), finished_at = tonumber(now),
         outcome = 'abandoned', error = 'its worker stopped answering'})
-      redis.call('HSET', job_hash, 'run:' .. redis.call('HINCRBY', job_hash, 'runs', 1), record)
+      redis.call('HSET', job_hash, 'run:' .. redis.call('HINCRBY', job_hash, 'runs', 1), history_entry)
     end
     local recoveries = redis.call('HINCRBY', job_hash, 'recoveries', 1)
     local error = 'abandoned ' .. recoveries .. ' times'

@@ -10,12 +10,12 @@
 -- ARGV[2]  the job JSON to schedule (with its attempts so far)
 -- ARGV[3]  due time of the next attempt, unix seconds
 -- ARGV[4]  the error of this attempt
--- ARGV[5]  this attempt's record (JSON, kept as the hash's next `run:<n>` field)
+-- ARGV[5]  this attempt's history entry (JSON, the hash's next `run:<n>` field)
 -- ARGV[6]  when this attempt started, ARGV[7] when it ended, unix seconds
 -- Returns  1 if scheduled, 0 if stale
 local processing, delayed, job_hash = KEYS[1], KEYS[2], KEYS[3]
 local taken, next_job, due_at, error = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local record, started_at, finished_at = ARGV[5], ARGV[6], ARGV[7]
+local history_entry, started_at, finished_at = ARGV[5], ARGV[6], ARGV[7]
 
 if redis.call('LREM', processing, 1, taken) == 0 then
   return 0
@@ -23,5 +23,5 @@ end
 redis.call('ZADD', delayed, due_at, next_job)
 local run = redis.call('HINCRBY', job_hash, 'runs', 1)
 redis.call('HSET', job_hash, 'state', 'retrying', 'due_at', due_at, 'error', error,
-  'started_at', started_at, 'finished_at', finished_at, 'run:' .. run, record)
+  'started_at', started_at, 'finished_at', finished_at, 'run:' .. run, history_entry)
 return 1

@@ -1,8 +1,7 @@
-"""Fixtures for the queue's tests: a JobQueue, burst-mode workers, threads and polling."""
+"""Fixtures for the queue's tests: key names, a JobQueue, burst-mode workers, threads."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -10,23 +9,13 @@ from typing import Any
 import pytest
 import redis as redis_py
 
-from jobs import JobHandler, JobQueue, Worker
-from tests.jobs.support import WaitFor
-
-
-def poll(predicate: Callable[[], object], timeout: float = 5.0) -> None:
-    """Return once predicate() is true; fail the test after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {predicate}")
-        time.sleep(0.005)  # the polling interval, not a wait for something to happen
+from jobs import JobHandler, JobQueue, Keys, Worker
 
 
 @pytest.fixture
-def wait_for() -> WaitFor:
-    """wait_for(predicate, timeout=5.0): poll a condition with a deadline, never sleep blind."""
-    return poll
+def keys(prefix: str) -> Keys:
+    """The key names under the test's own prefix."""
+    return Keys(prefix)
 
 
 @pytest.fixture

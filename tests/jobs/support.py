@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 import redis as redis_py
 
-from jobs.client import WAKE_UP
+from jobs import Job, JobQueue, JobState, Keys
+from jobs.keys import WAKE_UP
+from jobs.scripts import Call
 from jobs.worker import Worker
 
-# wait_for(predicate, timeout=5.0): the fixture of tests/jobs/conftest.py.
-WaitFor = Callable[..., None]
+# make_worker(handlers, **options) and start_worker(worker, queue): tests/jobs/conftest.py.
+MakeWorker = Callable[..., Worker]
+StartWorker = Callable[..., Future[dict[str, int]]]
+# What Worker.run returns when it did nothing.
+NO_COUNTS = {"processed": 0, "retried": 0, "failed": 0}
 
 
 class Recorder:
@@ -56,6 +62,38 @@ class Blocking:
         self.release.wait(10)
 
 
+class Stubborn(Recorder):
+    """A CPU-bound handler that runs until an event no one sets (10 s at most), after then()."""
+
+    def __init__(self, then: Callable[[dict[str, Any]], None] | None = None) -> None:
+        super().__init__(then)
+        self.never = threading.Event()
+        self.finished = False
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        super().handle(payload)
+        guard = time.monotonic() + 10.0
+        while not self.never.is_set() and time.monotonic() < guard:
+            pass  # busy work: only a signal can interrupt it
+        self.finished = True
+
+
+class Working(Recorder):
+    """A CPU-bound handler that works for `seconds`, after then()."""
+
+    def __init__(self, seconds: float, then: Callable[[dict[str, Any]], None]) -> None:
+        super().__init__(then)
+        self.seconds = seconds
+        self.finished = False
+
+    def handle(self, payload: dict[str, Any]) -> None:
+        super().handle(payload)
+        deadline = time.monotonic() + self.seconds
+        while time.monotonic() < deadline:
+            pass  # the job's slow work
+        self.finished = True
+
+
 @contextmanager
 def job_in_progress(
     redis: redis_py.Redis, prefix: str, queue: str, handler: str
@@ -74,6 +112,18 @@ def job_in_progress(
             finished.result(timeout=10)
 
 
+def hold_jobs(redis: redis_py.Redis, prefix: str, worker_id: str, jobs: list[Job]) -> None:
+    """Queue jobs and move them into worker_id's processing list, attempts counted, as a
+    fetch would: a worker holding jobs (and, unless it beats, a dead one)."""
+    client, keys = JobQueue(redis, prefix).client, Keys(prefix)
+    for job in jobs:
+        client.enqueue(job)
+        redis.lmove(keys.queue(job.queue), keys.processing(worker_id), "LEFT", "RIGHT")
+    if jobs:
+        client.scripts.run([Call("start", [keys.job(job.id) for job in jobs],
+                                 [repr(time.time()), worker_id, *(job.attempts for job in jobs)])])
+
+
 def list_jobs(redis: redis_py.Redis, key: str) -> list[dict[str, Any]]:
     """Parse every job JSON in a list, head first (skipping wake-up markers)."""
     return [json.loads(raw) for raw in redis.lrange(key, 0, -1) if raw != WAKE_UP]
@@ -82,3 +132,34 @@ def list_jobs(redis: redis_py.Redis, key: str) -> list[dict[str, Any]]:
 def list_ids(redis: redis_py.Redis, key: str) -> list[str]:
     """The ids of the jobs in a list, head first."""
     return [job["id"] for job in list_jobs(redis, key)]
+
+
+def state_of(job_queue: JobQueue, job_id: str) -> JobState:
+    """The state of a job Redis knows."""
+    (state,) = job_queue.states([job_id])
+    assert state is not None, f"Redis knows job {job_id}"
+    return state
+
+
+def states_of(job_queue: JobQueue, job_ids: list[str]) -> list[JobState]:
+    """The states of jobs Redis knows, in order."""
+    states = job_queue.states(job_ids)
+    assert None not in states, "Redis knows every job"
+    return [state for state in states if state]
+
+
+def exited(future: Future[Any]) -> Callable[[], str | None]:
+    """A give_up for tests.waiting.wait_for: the worker thread behind future has returned."""
+
+    def reason() -> str | None:
+        if not future.done():
+            return None
+        error = future.exception()
+        return f"the worker exited: {error!r}" if error else "the worker exited"
+
+    return reason
+
+
+def blocked_on_blmove(redis: redis_py.Redis) -> bool:
+    """Whether a client of this Redis is blocked in BLMOVE now (a worker waiting for a job)."""
+    return any(c["cmd"] == "blmove" and "b" in c["flags"] for c in redis.client_list())

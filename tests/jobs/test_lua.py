@@ -10,7 +10,7 @@ import pytest
 import redis as redis_py
 
 import jobs
-from jobs import Job
+from jobs import Job, Keys
 
 LUA = Path(jobs.__file__).parent / "lua"
 SCRIPTS = sorted(LUA.glob("*.lua"))
@@ -60,16 +60,17 @@ def built_key_names(source: str) -> list[str]:
 def test_there_is_one_script_per_atomic_operation() -> None:
     assert [script.stem for script in SCRIPTS] == [
         "ack",
+        "enqueue",
+        "enqueue_many",
         "fail",
         "migrate_delayed",
-        "pop",
-        "push",
-        "push_many",
         "reap",
         "requeue",
         "retry",
         "retry_failed",
+        "schedule",
         "start",
+        "take",
     ]
 
 
@@ -123,9 +124,9 @@ def test_each_script_compiles_on_redis(script: Path, redis: redis_py.Redis) -> N
     assert re.fullmatch(r"[0-9a-f]{40}", redis.script_load(script.read_text(encoding="utf-8")))
 
 
-def test_migrate_delayed_moves_at_most_argv_2_jobs(redis: redis_py.Redis, prefix: str) -> None:
+def test_migrate_delayed_moves_at_most_argv_2_jobs(redis: redis_py.Redis, keys: Keys) -> None:
     # Given 50 due jobs, run as a learner would with redis-cli --eval
-    delayed, failed, queue = f"{prefix}delayed", f"{prefix}failed", f"{prefix}default"
+    delayed, failed, queue = keys.delayed, keys.failed, keys.queue("default")
     for n in range(50):
         redis.zadd(delayed, {Job("h", {"n": n}, "default").to_json(): 1.0})
     migrate = (LUA / "migrate_delayed.lua").read_text(encoding="utf-8")
@@ -139,44 +140,44 @@ def test_migrate_delayed_moves_at_most_argv_2_jobs(redis: redis_py.Redis, prefix
 
 
 def test_reap_returns_a_dead_workers_job_and_refuses_a_live_one(
-    redis: redis_py.Redis, prefix: str
+    redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given a worker holding a job, run as a learner would with redis-cli --eval
-    workers, processing = f"{prefix}workers", f"{prefix}processing:w1"
+    workers, processing = keys.workers, keys.processing("w1")
     job = Job("h", {}, "default")
     redis.rpush(processing, job.to_json())
     reap = (LUA / "reap.lua").read_text(encoding="utf-8")
-    keys = [workers, processing, f"{prefix}failed", f"{prefix}worker:w1"]
-    keys += [f"{prefix}default", f"{prefix}job:{job.id}"]
+    script_keys = [workers, processing, keys.failed, keys.worker("w1"), keys.queue("default"),
+                   keys.job(job.id)]
 
     def run_reap() -> object:
         now = time.time()
         args = ["w1", repr(now - 30), 3, repr(now), "wake-up", job.to_json(), "{}"]
-        return redis.eval(reap, len(keys), *keys, *args)
+        return redis.eval(reap, len(script_keys), *script_keys, *args)
 
     # When it beat a moment ago, the script refuses (false reads as None)
     redis.zadd(workers, {"w1": time.time()})
     assert run_reap() is None
-    assert redis.llen(processing) == 1
+    assert redis.llen(processing) == 1, "the live worker keeps its job"
 
     # When it has been silent for a minute, the job goes back to its queue
     redis.zadd(workers, {"w1": time.time() - 60})
     assert run_reap() == [1, 0]
-    assert redis.lrange(f"{prefix}default", 0, -1) == [job.to_json()]
-    assert redis.zscore(workers, "w1") is None
+    assert redis.lrange(keys.queue("default"), 0, -1) == [job.to_json()]
+    assert redis.zscore(workers, "w1") is None, "the dead worker left the registry"
 
 
-def test_retry_failed_queues_a_failed_entry_once(redis: redis_py.Redis, prefix: str) -> None:
-    failed, queue = f"{prefix}failed", f"{prefix}default"
+def test_retry_failed_queues_a_failed_entry_once(redis: redis_py.Redis, keys: Keys) -> None:
+    failed, queue = keys.failed, keys.queue("default")
     job = Job("h", {}, "default")
     entry = '{"entry": 1}'
     redis.rpush(failed, entry)
     script = (LUA / "retry_failed.lua").read_text(encoding="utf-8")
-    keys = [failed, queue, f"{prefix}job:{job.id}"]
+    script_keys = [failed, queue, keys.job(job.id)]
 
-    first = redis.eval(script, 3, *keys, entry, job.to_json(), repr(time.time()))
-    second = redis.eval(script, 3, *keys, entry, job.to_json(), repr(time.time()))
+    first = redis.eval(script, 3, *script_keys, entry, job.to_json(), repr(time.time()))
+    second = redis.eval(script, 3, *script_keys, entry, job.to_json(), repr(time.time()))
 
     assert (first, second) == (1, 0)
     assert redis.lrange(queue, 0, -1) == [job.to_json()]
-    assert redis.llen(failed) == 0
+    assert redis.llen(failed) == 0, "the entry left the failed list"

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import redis as redis_py
 
-from jobs import JobNotFound, JobQueue, Worker, connect
-from tests.jobs.support import Failing, Recorder, WaitFor, list_ids, list_jobs
+from jobs import JobNotFound, JobQueue, Keys, Worker, connect
+from tests.jobs.support import Failing, Recorder, list_ids, list_jobs
+from tests.waiting import wait_for
 
 
 def due_at(job_queue: JobQueue, job_id: str) -> float:
@@ -31,13 +32,13 @@ def test_dispatch_returns_a_128_bit_hex_id(job_queue: JobQueue) -> None:
 
 
 def test_dispatch_queues_the_job_on_its_queue(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     before = time.time()
 
     job_id = job_queue.dispatch("emails", "send_email", {"order_id": 7})
 
-    (job,) = list_jobs(redis, f"{prefix}emails")
+    (job,) = list_jobs(redis, keys.queue("emails"))
     assert before <= job.pop("created_at") <= time.time()
     assert job == {
         "id": job_id,
@@ -79,21 +80,21 @@ def test_bad_dispatches_are_refused_and_write_nothing(
 
 
 def test_a_delayed_job_is_not_on_its_queue_before_it_is_due(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     job_id = job_queue.dispatch("emails", "send_email", {}, delay=60)
 
     moved = job_queue.migrate_delayed(["emails"])
 
     assert moved == 0
-    assert list_ids(redis, f"{prefix}emails") == []
-    assert redis.zcard(f"{prefix}delayed") == 1
+    assert list_ids(redis, keys.queue("emails")) == []
+    assert redis.zcard(keys.delayed) == 1
     (state,) = job_queue.states([job_id])
     assert state is not None and state.state == "delayed"
 
 
 def test_due_jobs_move_to_their_own_queues_not_default(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given a delayed job for each of two queues
     email = job_queue.dispatch("emails", "send_email", {}, delay=0.05)
@@ -102,81 +103,81 @@ def test_due_jobs_move_to_their_own_queues_not_default(
     # When they fall due and a worker serving both migrates them
     def all_migrated() -> bool:
         job_queue.migrate_delayed(["default", "emails", "reports"])
-        return redis.zcard(f"{prefix}delayed") == 0
+        return redis.zcard(keys.delayed) == 0
 
-    wait_for(all_migrated)
+    wait_for(all_migrated, "both delayed jobs to be migrated")
 
     # Then each is on its own queue (the lesson put them all on default)
-    assert list_ids(redis, f"{prefix}emails") == [email]
-    assert list_ids(redis, f"{prefix}reports") == [report]
-    assert list_ids(redis, f"{prefix}default") == []
+    assert list_ids(redis, keys.queue("emails")) == [email]
+    assert list_ids(redis, keys.queue("reports")) == [report]
+    assert list_ids(redis, keys.queue("default")) == []
 
 
-def test_migrate_delayed_returns_how_many_moved(job_queue: JobQueue, wait_for: WaitFor) -> None:
+def test_migrate_delayed_returns_how_many_moved(job_queue: JobQueue) -> None:
     ids = [job_queue.dispatch("emails", "send_email", {}, delay=0.01) for _ in range(3)]
-    wait_for(lambda: time.time() > due_at(job_queue, ids[-1]))
+    wait_for(lambda: time.time() > due_at(job_queue, ids[-1]), "the jobs to fall due")
 
     assert job_queue.migrate_delayed(["emails"]) == 3
 
 
 def test_a_due_job_of_a_queue_the_caller_does_not_serve_stays_delayed(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given a due job for the reports queue
     job_id = job_queue.dispatch("reports", "build_report", {}, delay=0.01)
-    wait_for(lambda: time.time() > due_at(job_queue, job_id))
+    wait_for(lambda: time.time() > due_at(job_queue, job_id), "the job to fall due")
 
     # When a caller serving only emails migrates
     moved = job_queue.migrate_delayed(["emails"])
 
     # Then the job waits for a worker that serves reports
     assert moved == 0
-    assert redis.zcard(f"{prefix}delayed") == 1
-    assert list_ids(redis, f"{prefix}reports") == []
+    assert redis.zcard(keys.delayed) == 1
+    assert list_ids(redis, keys.queue("reports")) == []
     assert job_queue.migrate_delayed(["reports"]) == 1
 
 
 def test_due_jobs_of_other_queues_do_not_starve_the_callers_own(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, wait_for: WaitFor
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given 1,000 due jobs for reports (no worker serves it now), then one due email
     with redis.pipeline(transaction=False) as pipe:
         for n in range(1000):
             job = {"id": f"{n:032x}", "handler": "h", "payload": {}, "queue": "reports"}
-            pipe.zadd(f"{prefix}delayed", {json.dumps(job): time.time() - 1})
+            pipe.zadd(keys.delayed, {json.dumps(job): time.time() - 1})
         pipe.execute()
     email = job_queue.dispatch("emails", "send_email", {}, delay=0.01)
-    wait_for(lambda: time.time() > due_at(job_queue, email))
+    wait_for(lambda: time.time() > due_at(job_queue, email), "the email to fall due")
 
     # When a worker serving emails migrates
     moved = job_queue.migrate_delayed(["emails"])
 
     # Then the email is on its queue
     assert moved == 1
-    assert list_ids(redis, f"{prefix}emails") == [email]
+    assert list_ids(redis, keys.queue("emails")) == [email]
 
 
 @pytest.mark.parametrize("raw", ["not json", "[1, 2]", '{"id": "x"}'])
 def test_a_due_entry_that_is_not_a_job_goes_to_the_failed_list(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str, raw: str
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys, raw: str
 ) -> None:
-    redis.zadd(f"{prefix}delayed", {raw: 1.0})
+    redis.zadd(keys.delayed, {raw: 1.0})
 
     moved = job_queue.migrate_delayed(["default"])
 
     assert moved == 0
-    assert redis.zcard(f"{prefix}delayed") == 0
+    assert redis.zcard(keys.delayed) == 0
     (entry,) = job_queue.failed()
     assert entry["raw"] == raw
     assert entry["error"].startswith("Malformed job")
 
 
 def test_four_migrating_workers_move_each_due_job_exactly_once(
-    job_queue: JobQueue, redis: redis_py.Redis, redis_url: str, prefix: str
+    job_queue: JobQueue, redis: redis_py.Redis, redis_url: str, prefix: str, keys: Keys
 ) -> None:
     # Given 1,000 jobs for two queues, all due at the same instant
     ids = {job_queue.dispatch(("a", "b")[n % 2], "h", {}, delay=60) for n in range(1000)}
-    delayed = f"{prefix}delayed"
+    delayed = keys.delayed
     redis.zadd(delayed, dict.fromkeys(redis.zrange(delayed, 0, -1), time.time()), xx=True)
     start = threading.Barrier(4)
 
@@ -192,11 +193,11 @@ def test_four_migrating_workers_move_each_due_job_exactly_once(
         moved = [future.result() for future in [pool.submit(migrate) for _ in range(4)]]
 
     # Then every job is on its own queue exactly once, and none is left delayed
-    on_queues = list_jobs(redis, f"{prefix}a") + list_jobs(redis, f"{prefix}b")
+    on_queues = list_jobs(redis, keys.queue("a")) + list_jobs(redis, keys.queue("b"))
     assert sum(moved) == 1000
     assert Counter(job["id"] for job in on_queues) == Counter(ids)
-    assert {job["queue"] for job in list_jobs(redis, f"{prefix}a")} == {"a"}
-    assert {job["queue"] for job in list_jobs(redis, f"{prefix}b")} == {"b"}
+    assert {job["queue"] for job in list_jobs(redis, keys.queue("a"))} == {"a"}
+    assert {job["queue"] for job in list_jobs(redis, keys.queue("b"))} == {"b"}
     assert redis.zcard(delayed) == 0
 
 
@@ -218,10 +219,10 @@ def test_states_reads_every_job_in_one_round_trip(
 
 
 def test_failed_returns_the_parsed_entries_oldest_first(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     entries = [{"id": "1", "error": "a", "failed_at": 1.0}, {"raw": "x", "error": "b"}]
-    redis.rpush(f"{prefix}failed", *map(json.dumps, entries))
+    redis.rpush(keys.failed, *map(json.dumps, entries))
 
     assert job_queue.failed() == entries
     assert job_queue.failed(1, 1) == entries[1:]
@@ -256,7 +257,7 @@ def test_failed_job_returns_one_jobs_entry(job_queue: JobQueue, fail_jobs: FailJ
 
 
 def test_retry_failed_queues_the_job_again_on_its_own_queue_as_new(
-    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given a job of the emails queue that failed, and another that is waiting there
     (job_id,) = fail_jobs("send_email", queue="emails")
@@ -267,8 +268,8 @@ def test_retry_failed_queues_the_job_again_on_its_own_queue_as_new(
 
     # Then it is at the end of its queue with its attempts reset and its error cleared
     assert job_queue.failed() == []
-    assert list_ids(redis, f"{prefix}emails") == [waiting, job_id]
-    assert list_jobs(redis, f"{prefix}emails")[1]["attempts"] == 0
+    assert list_ids(redis, keys.queue("emails")) == [waiting, job_id]
+    assert list_jobs(redis, keys.queue("emails"))[1]["attempts"] == 0
     (state,) = job_queue.states([job_id])
     assert state is not None
     assert (state.state, state.attempts, state.error) == ("queued", 0, None)
@@ -293,7 +294,7 @@ def test_a_retried_job_runs_again_with_all_its_attempts(
 
 
 def test_retry_all_failed_retries_only_the_given_handlers_jobs(
-    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given failed jobs of two handlers
     pay = fail_jobs("pay", 2)
@@ -304,25 +305,25 @@ def test_retry_all_failed_retries_only_the_given_handlers_jobs(
 
     # Then only they are queued again; the other stays failed
     assert retried == 2
-    assert list_ids(redis, f"{prefix}default") == pay
+    assert list_ids(redis, keys.queue("default")) == pay
     assert [entry["id"] for entry in job_queue.failed()] == mail
 
 
 def test_retry_all_failed_without_a_handler_retries_every_job(
-    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, keys: Keys
 ) -> None:
     ids = fail_jobs("pay", 2) + fail_jobs("send_email", 1)
 
     assert job_queue.retry_all_failed() == 3
-    assert list_ids(redis, f"{prefix}default") == ids
+    assert list_ids(redis, keys.queue("default")) == ids
     assert job_queue.failed() == []
 
 
 def test_malformed_entries_are_never_retried_but_are_purged(
-    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, fail_jobs: FailJobs, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given a poison message in the failed list beside a failed job
-    redis.rpush(f"{prefix}default", "not json")
+    redis.rpush(keys.queue("default"), "not json")
     (job_id,) = fail_jobs("pay")
 
     # When every failed job is retried
@@ -330,7 +331,7 @@ def test_malformed_entries_are_never_retried_but_are_purged(
 
     # Then the job is queued again but the raw data stays failed
     assert retried == 1
-    assert list_ids(redis, f"{prefix}default") == [job_id]
+    assert list_ids(redis, keys.queue("default")) == [job_id]
     (entry,) = job_queue.failed()
     assert entry["raw"] == "not json"
     # And a handler's purge leaves it; a purge of everything removes it
@@ -386,7 +387,7 @@ def test_nothing_to_retry_or_purge_returns_zero(job_queue: JobQueue) -> None:
 
 
 def test_dispatch_many_queues_every_job_in_order_with_its_state(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given 2,500 payloads, more than one chunk
     payloads = [{"n": n} for n in range(2500)]
@@ -395,7 +396,7 @@ def test_dispatch_many_queues_every_job_in_order_with_its_state(
     ids = job_queue.dispatch_many("emails", "send_email", payloads, chunk=1000)
 
     # Then each is on the queue, in order, with a queued state hash
-    assert list_ids(redis, f"{prefix}emails") == ids
+    assert list_ids(redis, keys.queue("emails")) == ids
     assert len(set(ids)) == 2500
     states = job_queue.states([ids[0], ids[-1]])
     assert [(s.state, s.handler, s.queue) for s in states if s] == [
@@ -404,13 +405,13 @@ def test_dispatch_many_queues_every_job_in_order_with_its_state(
 
 
 def test_dispatch_with_a_job_id_of_ones_own_queues_it_once(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
+    job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     first = job_queue.dispatch("payments", "pay", {"order_id": 1}, job_id="order-1-pay")
     again = job_queue.dispatch("payments", "pay", {"order_id": 1}, job_id="order-1-pay")
 
     assert first == again == "order-1-pay"
-    assert list_ids(redis, f"{prefix}payments") == ["order-1-pay"]
+    assert list_ids(redis, keys.queue("payments")) == ["order-1-pay"]
 
 
 def test_dispatch_refuses_a_job_id_that_cannot_name_a_key(job_queue: JobQueue) -> None:

@@ -6,7 +6,7 @@ import time
 
 import redis as redis_py
 
-from jobs import WAKE_UP, JobQueue, Keys, QueueClient, Worker
+from jobs import WAKE_UP, JobQueue, Keys, Worker, WorkerRegistry
 from jobs.snapshot import LIST_LIMIT
 from tests.jobs.support import job_in_progress
 
@@ -68,8 +68,7 @@ def test_wake_up_markers_are_not_counted_as_jobs(
 ) -> None:
     job_queue.dispatch("payments", "process_payment", {})
     redis.rpush(Keys(prefix).queue("payments"), WAKE_UP)
-    client = QueueClient(redis, prefix, worker_id="w1")
-    client.register(["payments"])
+    WorkerRegistry(redis, Keys(prefix), "w1", max_recoveries=3).register(["payments"])
     redis.rpush(Keys(prefix).processing("w1"), WAKE_UP)
 
     snapshot = job_queue.snapshot(["payments"])
@@ -94,7 +93,7 @@ def test_a_snapshot_is_two_round_trips_however_many_workers(
     job_queue: JobQueue, redis: redis_py.Redis, prefix: str, round_trips: list[bytes]
 ) -> None:
     for name in ("w1", "w2", "w3"):
-        QueueClient(redis, prefix, worker_id=name).register(QUEUES)
+        WorkerRegistry(redis, Keys(prefix), name, max_recoveries=3).register(QUEUES)
     job_queue.dispatch("payments", "process_payment", {})
     round_trips.clear()
 

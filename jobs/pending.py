@@ -1,43 +1,42 @@
-"""Recorder: the outcomes of finished jobs, waiting to be recorded in batches."""
+"""PendingOutcomes: the outcomes of finished jobs, waiting to be recorded together."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from redis.exceptions import ConnectionError, TimeoutError
 
-from jobs.client import QueueClient
 from jobs.outcomes import Outcome
 
 log = logging.getLogger(__name__)
 
 
-class Recorder:
-    """Holds outcomes so that many are recorded in one round trip, but never for long.
+class PendingOutcomes:
+    """Outcomes waiting to be recorded: taken by the next fetch, or sent by a thread once
+    the oldest has waited max_wait_seconds."""
 
-    1. the worker adds each job's outcome, and takes the lot into its next fetch;
-    2. a thread records any outcome older than `max_wait_seconds`, so the jobs that
-       finished before a slow one are not left looking "running" (and, if the worker
-       is killed, run again) for as long as the slow job runs.
-    """
-
-    def __init__(self, client: QueueClient, max_wait_seconds: float) -> None:
-        self.client = client
+    def __init__(self, send: Callable[[list[Outcome]], int], max_wait_seconds: float) -> None:
+        self.send = send
         self.max_wait_seconds = max_wait_seconds
         self._lock = threading.Lock()
         self._pending: list[Outcome] = []
         self._since = 0.0
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._record_old, daemon=True, name="recorder")
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._send_old, daemon=True, name="outcomes")
         self._thread.start()
 
     def stop(self) -> None:
         self._stopped.set()
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=5)
 
     def add(self, outcome: Outcome) -> None:
@@ -62,21 +61,31 @@ class Recorder:
         """Record every pending outcome now; return how many were stale."""
         outcomes = self.take()
         try:
-            return self.client.record(outcomes)
+            return self.send(outcomes)
         except (ConnectionError, TimeoutError):
             self.give_back(outcomes)
             raise
 
-    def _record_old(self) -> None:
+    def _send_old(self) -> None:
         while not self._stopped.wait(self.max_wait_seconds):
             with self._lock:
                 due = bool(self._pending) and (
-                    time.monotonic() - self._since >= self.max_wait_seconds
-                )
+                    time.monotonic() - self._since >= self.max_wait_seconds)
             if not due:
                 continue
-            try:
-                if stale := self.flush():
-                    log.warning("%d outcomes dropped: their jobs were taken back", stale)
-            except (ConnectionError, TimeoutError):
-                pass  # the worker loop reports the outage and sends them when Redis is back
+            # On an outage the fetch reports it, and sends them when Redis is back.
+            with contextlib.suppress(ConnectionError, TimeoutError):
+                warn_stale(self.flush())
+
+
+def count_stale(results: list[Any]) -> int:
+    """Count the outcomes a script refused because the job was no longer held."""
+    flags: list[Any] = []
+    for result in results:
+        flags += result if isinstance(result, list) else [result]
+    return flags.count(0)
+
+
+def warn_stale(stale: int) -> None:
+    if stale:
+        log.warning("%d outcomes dropped: their jobs were taken back", stale)

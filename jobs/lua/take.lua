@@ -1,4 +1,4 @@
--- pop: take up to ARGV[1] jobs, first queue first, into the worker's processing list.
+-- take: move up to ARGV[1] jobs, first queue first, into the worker's processing list.
 --
 -- Why atomic: each job moves with LMOVE, so it is always in exactly one list; a worker
 -- that dies holding it leaves it in its processing list, not lost (the lesson's BLPOP

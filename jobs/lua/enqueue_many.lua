@@ -1,7 +1,7 @@
--- push_many: put many jobs on one queue and record their states, skipping any job whose
--- id was pushed already; the bulk form of push.
+-- enqueue_many: put many jobs on one queue and record their states, skipping any job
+-- whose id was queued already; the bulk form of enqueue.
 --
--- Why atomic: as for push, a job is never in the queue without its state hash, nor the
+-- Why atomic: as for enqueue, a job is never in the queue without its state hash, nor the
 -- other way round; one call instead of one per job is what makes bulk enqueue fast.
 --
 -- KEYS[1]     the queue list `queue:<name>`

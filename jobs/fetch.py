@@ -1,0 +1,193 @@
+"""Reliable fetch: how a worker takes jobs without ever losing one, in few round trips.
+
+The lesson's worker BLPOPs a job: if it dies while the job runs, the job is gone. Here a
+job moves (LMOVE, atomically) from its queue into the worker's own processing list,
+`queue:processing:<worker>`, and stays there until its outcome is recorded. A worker that
+dies leaves its jobs there, and the reaper (jobs/registry.py) gives them back.
+
+The rest of this module is throughput; a reader following the lesson can skip it.
+1. One round trip, a pipeline of scripts, records the outcomes of the jobs finished since
+   the last fetch (jobs/outcomes.py), moves due delayed jobs onto the served queues
+   (migrate_delayed.lua) and takes up to `Prefetch.count()` jobs (take.lua); a second
+   counts each taken job's attempt and marks it running (start.lua).
+2. The prefetch count adapts: as many jobs as run in about `prefetch_seconds`, one when
+   jobs are slow, so fast jobs share round trips and slow ones are left to other workers.
+3. Outcomes wait for the next fetch, but never longer than `prefetch_seconds`: a thread
+   (PendingOutcomes) sends older ones, so a slow job does not hold up the others' results.
+4. With nothing to take, it blocks on one queue (BLMOVE) for at most `block_timeout`
+   seconds, less when a delayed job falls due sooner. A delayed job dispatched to fall due
+   before that wait ends leaves a wake-up marker on its queue (schedule.lua), dropped here.
+5. While Redis is unreachable it tries again with backoff; once Redis is back, it records
+   what finished and gives back what it holds, since a fetch whose reply was lost may
+   have moved jobs into its list that it never saw.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from redis import Redis
+from redis.exceptions import ConnectionError, TimeoutError
+
+from jobs.client import migrate_delayed_call
+from jobs.keys import WAKE_UP, Keys
+from jobs.outcomes import Malformed, Outcome, Requeue, Taken, calls_for
+from jobs.pending import PendingOutcomes, count_stale, warn_stale
+from jobs.registry import WorkerRegistry
+from jobs.scripts import Call, Scripts
+
+log = logging.getLogger(__name__)
+
+REDIS_TICK_SECONDS = 0.1  # 1 / Redis's default hz: how late a blocking command may time out
+FOREVER_SECONDS = 1e12  # a heartbeat "older than this" cutoff that every worker meets
+
+
+class Fetcher:
+    """Takes jobs into one worker's processing list, and records what became of them."""
+
+    def __init__(
+        self, redis: Redis, keys: Keys, registry: WorkerRegistry, stopping: threading.Event,
+        *, block_timeout: float, prefetch_seconds: float, max_prefetch: int,
+    ) -> None:
+        self.redis, self.keys, self.registry, self.stopping = redis, keys, registry, stopping
+        self.processing = keys.processing(registry.worker_id)
+        self.scripts = Scripts(redis)
+        self.block_timeout = block_timeout
+        self.prefetch = Prefetch(prefetch_seconds, max_prefetch)
+        self.pending = PendingOutcomes(self._send, prefetch_seconds)
+        self._next_due_at: float | None = None
+        self._idle_rounds = 0
+        self._lost_redis = False
+        self._pause_seconds = 0.0
+
+    def fetch(self, queues: Sequence[str], wait: bool) -> list[Taken]:
+        """Take the next jobs, their attempts counted; with wait, block a while if none."""
+        while not self.stopping.is_set():
+            try:
+                if self._lost_redis:
+                    self._recover()
+                taken = self._take(queues) or (self._wait(queues) if wait else [])
+                self._pause_seconds = 0.0
+                return self._start(taken)
+            except (ConnectionError, TimeoutError) as error:
+                self._lost_redis = True
+                self._pause_seconds = min(max(self._pause_seconds * 2, 0.1), 5.0)
+                log.warning("Redis unreachable (%s); retrying in %.1f s",
+                            error, self._pause_seconds)
+                self.stopping.wait(self._pause_seconds)
+        return []
+
+    def record(self, outcome: Outcome) -> None:
+        """Hold an outcome for the next fetch (or the thread) to record."""
+        if outcome.seconds is not None:
+            self.prefetch.learn(outcome.seconds)
+        self.pending.add(outcome)
+
+    def give_back(self, taken: Sequence[Taken]) -> None:
+        """Jobs taken and never started (the worker is stopping): back to the front of
+        their queues, in their order, their attempts not counted."""
+        now = time.time()
+        for item in reversed(taken):  # each goes onto the front: last first keeps the order
+            self.pending.add(Requeue(item.raw, item.job) if item.job
+                             else Malformed(item.raw, item.malformed or "", now))
+
+    def start(self) -> None:
+        self.pending.start()
+
+    def stop(self) -> None:
+        """Record every pending outcome; if Redis is gone, leave the jobs to the reaper."""
+        self.pending.stop()
+        try:
+            stale = self.pending.flush()
+        except (ConnectionError, TimeoutError) as error:
+            log.error("Could not record the last outcomes (%s): their jobs will run again", error)
+            return
+        warn_stale(stale)
+
+    def _take(self, queues: Sequence[str]) -> list[Taken]:
+        outcomes = self.pending.take()
+        take = Call("take", [self.processing, *map(self.keys.queue, queues)],
+                    [self.prefetch.count(), WAKE_UP])
+        calls = [*calls_for(outcomes, self.keys, self.processing),
+                 migrate_delayed_call(self.keys, queues), take]
+        try:
+            *recorded, (_, next_due), raws = self.scripts.run(calls)
+        except (ConnectionError, TimeoutError):
+            self.pending.give_back(outcomes)
+            raise
+        warn_stale(count_stale(recorded))
+        self._next_due_at = float(next_due) if next_due else None
+        return [Taken.parse(raw) for raw in raws]
+
+    def _wait(self, queues: Sequence[str]) -> list[Taken]:
+        """Block on one queue until a job arrives, a delayed job falls due, or a timeout."""
+        # One queue can be waited on for the whole timeout; with several, take turns
+        # quickly, since a blocking move watches only one list.
+        timeout = self.block_timeout if len(queues) == 1 else min(self.block_timeout, 0.1)
+        if self._next_due_at is not None:
+            due_in = self._next_due_at - time.time()
+            if due_in <= REDIS_TICK_SECONDS:
+                # Redis ends a blocking wait only on its tick (hz 10: every 100 ms), so a
+                # job due sooner is waited for here, to start on time.
+                self.stopping.wait(max(due_in, 0.0))
+                return []
+            timeout = min(timeout, due_in - REDIS_TICK_SECONDS)
+        queue = queues[self._idle_rounds % len(queues)]
+        self._idle_rounds += 1
+        # redis-py types the timeout as int; Redis 6+ takes fractions of a second.
+        raw = self.redis.blmove(self.keys.queue(queue), self.processing, timeout,  # type: ignore[arg-type]
+                                "LEFT", "RIGHT")
+        if raw == WAKE_UP:  # a delayed job falls due before the wait would have ended
+            self.redis.lrem(self.processing, -1, WAKE_UP)
+            return []
+        return [Taken.parse(str(raw))] if raw is not None else []
+
+    def _start(self, taken: list[Taken]) -> list[Taken]:
+        """Count an attempt for each job taken and mark it running (start.lua)."""
+        jobs = [item.job for item in taken if item.job is not None]
+        if not jobs:
+            return taken
+        keys = [self.keys.job(job.id) for job in jobs]
+        args = [repr(time.time()), self.registry.worker_id, *(job.attempts for job in jobs)]
+        attempts = iter(self.scripts.call(Call("start", keys, args)))
+        return [replace(item, job=replace(item.job, attempts=int(next(attempts))))
+                if item.job is not None else item for item in taken]
+
+    def _send(self, outcomes: list[Outcome]) -> int:
+        """Record outcomes in one round trip; return how many were stale."""
+        if not outcomes:
+            return 0
+        return count_stale(self.scripts.run(calls_for(outcomes, self.keys, self.processing)))
+
+    def _recover(self) -> None:
+        self.pending.flush()
+        returned, failed = self.registry.reap(self.registry.worker_id, FOREVER_SECONDS)
+        self.registry.heartbeat()
+        self._lost_redis = False
+        log.warning("Redis is back: %d held jobs back on their queues, %d failed", returned, failed)
+
+
+class Prefetch:
+    """How many jobs to take per fetch: as many as run in about prefetch_seconds, from a
+    moving average of durations; one until a duration is known."""
+
+    def __init__(self, prefetch_seconds: float, max_prefetch: int) -> None:
+        self.prefetch_seconds = prefetch_seconds
+        self.max_prefetch = max_prefetch
+        self.seconds_per_job = 0.0
+
+    def count(self) -> int:
+        if self.seconds_per_job <= 0:
+            return 1
+        return max(1, min(self.max_prefetch, int(self.prefetch_seconds / self.seconds_per_job)))
+
+    def learn(self, seconds: float) -> None:
+        """Take in a job's duration: a few slow jobs quickly shrink the count."""
+        if self.seconds_per_job <= 0:
+            self.seconds_per_job = seconds
+        else:
+            self.seconds_per_job = 0.8 * self.seconds_per_job + 0.2 * seconds

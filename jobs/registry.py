@@ -1,0 +1,95 @@
+"""WorkerRegistry: which workers are alive, and giving a dead worker's jobs back."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from redis import Redis
+
+from jobs.keys import WAKE_UP, Keys
+from jobs.outcomes import Malformed, Taken, failed_entry
+from jobs.pending import count_stale
+from jobs.scripts import Call, Scripts
+
+
+class WorkerRegistry:
+    """The worker registry `queue:workers` (id -> last heartbeat) for one worker.
+
+    1. register and heartbeat record this worker alive, with what it serves;
+    2. reap gives the jobs held by a dead worker (no heartbeat since `dead_before`) back to
+       the front of their queues, or to the failed list once a job has been abandoned more
+       than max_recoveries times, so a job that crashes every worker cannot loop forever;
+    3. lock_reaper makes one worker at a time the reaper.
+    """
+
+    def __init__(self, redis: Redis, keys: Keys, worker_id: str, max_recoveries: int) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.worker_id = worker_id
+        self.max_recoveries = max_recoveries
+        self.scripts = Scripts(redis)
+
+    def register(self, queues: Sequence[str]) -> None:
+        """Record this worker as alive now, and what it serves (for dashboards)."""
+        description = {
+            "queues": ",".join(queues), "pid": str(os.getpid()), "host": socket.gethostname(),
+            "started_at": repr(time.time()),
+        }
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(self.keys.workers, {self.worker_id: time.time()})
+            # redis-py's type for mapping wants a Mapping of a union, not of str.
+            pipe.hset(self.keys.worker(self.worker_id), mapping=description)  # type: ignore[arg-type]
+            pipe.execute()
+
+    def heartbeat(self) -> None:
+        """Record this worker as alive now."""
+        self.redis.zadd(self.keys.workers, {self.worker_id: time.time()})
+
+    def lock_reaper(self, seconds: float) -> bool:
+        """Become the one reaper for `seconds`, unless another worker is."""
+        ttl_ms = max(1, int(seconds * 1000))
+        return bool(self.redis.set(self.keys.reaper, self.worker_id, nx=True, px=ttl_ms))
+
+    def dead_workers(self, dead_before: float) -> list[str]:
+        """Ids of registered workers whose last heartbeat is older than dead_before."""
+        return [str(w) for w in self.redis.zrangebyscore(self.keys.workers, "-inf", dead_before)]
+
+    def reap(self, worker_id: str, dead_before: float) -> tuple[int, int]:
+        """Give a dead worker's jobs back to their queues; return (returned, failed).
+
+        A worker that is alive after all (it beat since dead_before) is left alone. Reaping
+        a worker that holds nothing takes it off the registry.
+        """
+        processing = self.keys.processing(worker_id)
+        raws = [str(raw) for raw in self.redis.lrange(processing, 0, -1) if raw != WAKE_UP]
+        held = [Taken.parse(raw) for raw in raws]
+        jobs = [(taken.raw, taken.job) for taken in held if taken.job is not None]
+        now = time.time()
+        error = f"abandoned {self.max_recoveries + 1} times"
+        keys = [self.keys.workers, processing, self.keys.failed, self.keys.worker(worker_id)]
+        args: list[Any] = []
+        for raw, job in reversed(jobs):  # each goes onto the front: last first keeps the order
+            keys += [self.keys.queue(job.queue), self.keys.job(job.id)]
+            args += [raw, failed_entry(job, error, now)]
+        (result,) = self.scripts.run([self._reap_call(worker_id, dead_before, now, keys, args)])
+        if not result:
+            return 0, 0  # alive after all: nothing was touched
+        returned, failed = int(result[0]), int(result[1])
+        malformed = [Malformed(taken.raw, taken.malformed or "", now).call(self.keys, processing)
+                     for taken in held if taken.job is None]
+        if malformed:
+            # Rare (a worker died holding data that is not a job): fail it, then reap again,
+            # now with nothing held, to take the worker off the registry.
+            failed += len(malformed) - count_stale(self.scripts.run(malformed))
+            self.scripts.run([self._reap_call(worker_id, dead_before, now, keys[:4], [])])
+        return returned, failed
+
+    def _reap_call(
+        self, worker_id: str, dead_before: float, now: float, keys: list[str], args: list[Any]
+    ) -> Call:
+        return Call("reap", keys, [worker_id, repr(dead_before), self.max_recoveries, repr(now),
+                                   WAKE_UP, *args])
