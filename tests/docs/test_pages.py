@@ -36,6 +36,13 @@ def test_the_issue_pattern_finds_issue_numbers_and_nothing_else() -> None:
     assert not ISSUE_NUMBER.findall("[a](guarantees.md#a-worker-dies) &#160; 3 issues")
 
 
+def test_no_page_has_a_table_of_targets_met_or_missed() -> None:
+    for page in pages():
+        headers = [line for line in page.read_text(encoding="utf-8").splitlines()
+                   if line.startswith("|") and re.search(r"\|\s*(target|met)\s*\|", line)]
+        assert not headers, f"{name(page)} has a table of targets: {headers}"
+
+
 def test_configuration_names_every_setting_with_its_default() -> None:
     # Given the settings the processes read from the environment
     page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
