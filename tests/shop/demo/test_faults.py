@@ -12,7 +12,7 @@ import pytest
 import redis as redis_py
 from flask.testing import FlaskClient
 
-from jobs import JobQueue, Keys, QueueClient, Worker, connect
+from jobs import JobQueue, Keys, Worker, WorkerRegistry, connect
 from shop.demo.faults import FaultRefused, drop_connections, kill_worker_mid_job, local_pid
 from shop.extensions import client_name
 from tests.shop.support import post_form
@@ -69,7 +69,7 @@ def test_a_local_worker_holding_a_job_is_killed(redis: redis_py.Redis, prefix: s
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "worker"])
     try:
         worker_id = f"{socket.gethostname()}:{process.pid}:abc"
-        QueueClient(redis, prefix, worker_id=worker_id).register(["payments"])
+        WorkerRegistry(redis, Keys(prefix), worker_id, max_recoveries=3).register(["payments"])
         queue = JobQueue(redis, prefix)
         job_id = queue.dispatch("payments", "process_payment", {})
         keys = Keys(prefix)
