@@ -20,11 +20,10 @@ from jobs.connection import queue_client_for
 from jobs.failures import Abandoned, JobTimedOut, UnknownHandler, describe
 from jobs.fetch import FOREVER_SECONDS, Fetcher
 from jobs.handler import JobHandler
-from jobs.heartbeat import Heartbeat
 from jobs.job import Job
 from jobs.keys import Keys, check_queue_name
 from jobs.outcomes import Ack, Attempt, Fail, Malformed, Outcome, Requeue, Retry, Taken
-from jobs.registry import WorkerRegistry
+from jobs.registry import Heartbeat, WorkerRegistry
 from jobs.signals import install_stop_signals
 
 log = logging.getLogger(__name__)

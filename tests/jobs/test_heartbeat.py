@@ -10,7 +10,7 @@ import pytest
 import redis as redis_py
 
 from jobs import Job, JobQueue, Keys, WorkerRegistry, connect
-from jobs.heartbeat import Heartbeat
+from jobs.registry import Heartbeat
 from tests.jobs.support import MakeWorker, Recorder, StartWorker, exited, hold_jobs, list_ids
 from tests.waiting import wait_for
 
@@ -107,7 +107,7 @@ def test_reap_dead_logs_each_dead_worker_it_reaps(
 
     heartbeat.reap_dead(lock_seconds=5)
 
-    (message,) = [r.getMessage() for r in caplog.records if r.name == "jobs.heartbeat"]
+    (message,) = [r.getMessage() for r in caplog.records if r.name == "jobs.registry"]
     assert message.startswith("Worker dead is dead (no heartbeat for 30 s): 2 jobs back")
 
 
@@ -135,7 +135,7 @@ def test_the_running_thread_beats_and_reaps(
 def test_a_heartbeat_that_cannot_reach_redis_keeps_trying(
     keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="jobs.heartbeat")
+    caplog.set_level(logging.DEBUG, logger="jobs.registry")
     unreachable = connect("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     beat = Heartbeat(WorkerRegistry(unreachable, keys, "w", 3), recovery_timeout=0.03)
 
