@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # apt-get as root, else through sudo: for chromium, which the browser tests drive.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint worker web bench bench-peers chromium clean help
+.PHONY: run test lint worker web bench bench-peers bench-failover chromium clean help
 
 ## run: Redis (embedded if REDIS_URL is unset), init-db, the web app, 4 workers, the relay; Ctrl-C stops all
 run: $(VENV)/installed-run
@@ -44,6 +44,11 @@ bench: $(VENV)/installed-bench
 ##        virtualenv under /tmp/bench-peers-venv (about 15 minutes)
 bench-peers: $(VENV)/installed-bench
 	$(BIN)/python -m bench.run --peers
+
+## bench-failover: jobs acknowledged and lost over repeated Redis Sentinel failovers, with and
+##        without JOBS_WAIT_REPLICAS (about 3 minutes)
+bench-failover: $(VENV)/installed-bench
+	$(BIN)/python -m bench.failover
 
 ## chromium: install Debian's chromium for the browser tests when missing (where apt-get is;
 ##        elsewhere those tests are skipped, except under CI)

@@ -2,7 +2,7 @@
 
 from jobs.backoff import RetryPolicy, compute_backoff
 from jobs.client import QueueClient
-from jobs.connection import connect
+from jobs.connection import connect, connect_sentinel
 from jobs.entry import Entry
 from jobs.failed import FailedList, JobNotFound
 from jobs.failures import JobTimedOut, UnknownHandler
@@ -13,6 +13,7 @@ from jobs.keys import Keys
 from jobs.monitor import QueueMonitor
 from jobs.queue import JobQueue
 from jobs.registry import WorkerRegistry
+from jobs.scripts import NotReplicated
 from jobs.snapshot import QueueDepth, QueueSnapshot, WorkerInfo
 from jobs.stats import Throughput
 from jobs.worker import Worker
@@ -30,6 +31,7 @@ __all__ = [
     "JobTimedOut",
     "Keys",
     "MalformedJob",
+    "NotReplicated",
     "QueueClient",
     "QueueDepth",
     "QueueMonitor",
@@ -42,4 +44,5 @@ __all__ = [
     "WorkerRegistry",
     "compute_backoff",
     "connect",
+    "connect_sentinel",
 ]

@@ -31,13 +31,16 @@ class QueueClient:
     3. migrate_delayed moves due delayed jobs onto their own queues (migrate_delayed.lua).
 
     Pass it the application's own redis-py client: it derives a client with the settings
-    it needs when that one has others (jobs/connection.py).
+    it needs when that one has others (jobs/connection.py). With wait_replicas, enqueue
+    returns only once that many replicas have the job (Redis's WAIT), and raises
+    NotReplicated if they do not within wait_timeout_seconds: see docs/guarantees.md.
     """
 
-    def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
+    def __init__(self, redis: Redis, prefix: str = "queue:", *, wait_replicas: int = 0,
+                 wait_timeout_seconds: float = 1.0) -> None:
         self.redis = queue_client_for(redis)
         self.keys = Keys(prefix)
-        self.scripts = Scripts(self.redis)
+        self.scripts = Scripts(self.redis, wait_replicas, wait_timeout_seconds)
 
     def push(self, queue: str, data: dict[str, Any]) -> str:
         """Add data to the end of queue, wrapped as the lesson does (id, payload,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from redis import BlockingConnectionPool, ConnectionPool, Redis
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 # The settings a queue's client must have. surrogateescape lets data that is not UTF-8 (a
 # poison message) come back as a str that encodes to the very same bytes, so the scripts
@@ -14,12 +16,25 @@ QUEUE_CLIENT_SETTINGS: dict[str, Any] = {
 }
 # Entries redis-py's pool adds to the settings it was given, for its own bookkeeping: a
 # new pool makes its own.
-_POOL_BOOKKEEPING = frozenset({"himport_registry", "maint_notifications_pool_handler"})
+_POOL_BOOKKEEPING = frozenset(
+    {"himport_registry", "maint_notifications_pool_handler", "connection_pool"}
+)
 
 
 def connect(url: str, **options: Any) -> Redis:
     """A Redis client for the queue from a URL, such as `redis://127.0.0.1:6379/0`."""
     return Redis.from_url(url, **{**options, **QUEUE_CLIENT_SETTINGS})
+
+
+def connect_sentinel(
+    sentinels: Sequence[tuple[str, int]], master: str, **options: Any
+) -> Redis:
+    """A Redis client for the queue that finds the master `master` through Sentinel and
+    follows it when a failover promotes a replica. options go to each connection."""
+    timeouts = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+    sentinel = Sentinel(sentinels, sentinel_kwargs=timeouts)
+    client: Redis = sentinel.master_for(master, **{**options, **QUEUE_CLIENT_SETTINGS})
+    return client
 
 
 def queue_client_for(redis: Redis) -> Redis:
@@ -46,6 +61,12 @@ def queue_client_for(redis: Redis) -> Redis:
         )
     elif type(pool) is ConnectionPool:
         derived = ConnectionPool(**settings)
+    elif type(pool) is SentinelConnectionPool:
+        # The same master, found through the same sentinels, followed on failover.
+        derived = SentinelConnectionPool(  # type: ignore[no-untyped-call]
+            pool.service_name, pool.sentinel_manager, is_master=pool.is_master,
+            check_connection=pool.check_connection, **settings,
+        )
     else:
         raise ValueError(
             f"Cannot derive the queue's client from a {type(pool).__name__}: pass a client "

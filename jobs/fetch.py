@@ -65,22 +65,22 @@ class Fetcher:
         self.pending = PendingOutcomes(self._send, prefetch_seconds)
         self._next_due_at: float | None = None
         self._idle_rounds = 0
-        self._lost_redis = False
+        self.lost_redis = False
         self._pause_seconds = 0.0
 
     def fetch(self, queues: Sequence[str], wait: bool) -> list[Taken]:
         """Take the next jobs, their attempts counted; with wait, block a while if none."""
         while not self.stopping.is_set():
             try:
-                if self._lost_redis:
-                    self._recover()
+                if self.lost_redis:
+                    self._recover(queues)
                 taken = self._take(queues)
                 if not taken and wait:
                     self._wait(queues)
                 self._pause_seconds = 0.0
                 return self._start(taken)
             except (ConnectionError, TimeoutError) as error:
-                self._lost_redis = True
+                self.lost_redis = True
                 self._pause_seconds = min(max(self._pause_seconds * 2, 0.1), 5.0)
                 log.warning("Redis unreachable (%s); retrying in %.1f s",
                             error, self._pause_seconds)
@@ -160,11 +160,11 @@ class Fetcher:
             return 0
         return count_stale(self.scripts.run(calls_for(outcomes, self.keys, self.processing)))
 
-    def _recover(self) -> None:
+    def _recover(self, queues: Sequence[str]) -> None:
         self.pending.flush()
         returned, failed = self.registry.reap(self.registry.worker_id, FOREVER_SECONDS)
-        self.registry.heartbeat()
-        self._lost_redis = False
+        self.registry.register(queues)
+        self.lost_redis = False
         log.warning("Redis is back: %d held jobs back on their queues, %d failed", returned, failed)
 
 

@@ -33,8 +33,10 @@ class JobQueue:
        for a dashboard, so it never reads the queue's keys itself.
     """
 
-    def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
-        self.client = QueueClient(redis, prefix)
+    def __init__(self, redis: Redis, prefix: str = "queue:", *, wait_replicas: int = 0,
+                 wait_timeout_seconds: float = 1.0) -> None:
+        self.client = QueueClient(redis, prefix, wait_replicas=wait_replicas,
+                                  wait_timeout_seconds=wait_timeout_seconds)
         self.redis, self.keys = self.client.redis, self.client.keys
         self.monitor = QueueMonitor(self.redis, prefix)
         self.failed_list = FailedList(self.redis, self.keys)

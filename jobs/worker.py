@@ -171,7 +171,13 @@ class Worker:
         restore_signals = install_stop_signals(self._stopping, self.alarm, self.shutdown_timeout)
         heartbeat = Heartbeat(self.registry, self.recovery_timeout)
         try:
-            self.registry.register(queues)
+            try:
+                self.registry.register(queues)
+            except (ConnectionError, TimeoutError) as error:
+                # A worker outlives a Redis outage, even one at its start: the fetch waits
+                # for Redis, then registers it (Fetcher._recover).
+                log.warning("Redis unreachable at start (%s): waiting for it", error)
+                self.fetcher.lost_redis = True
             heartbeat.start()
             self.fetcher.start()
             log.info("Worker started on queue: %s", ", ".join(queues))

@@ -12,6 +12,10 @@ DEFAULTS: dict[str, Any] = {
     # DATABASE_URL and SHOP_OUTBOX_DIR default to paths in the instance folder (load_config),
     # which SHOP_INSTANCE_PATH moves (instance_path).
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # With Redis Sentinel: the sentinels (host:port,host:port,...) and the master's name;
+    # every process then finds the master through them instead of REDIS_URL.
+    "REDIS_SENTINELS": None,
+    "REDIS_SENTINEL_MASTER": None,
     # Seconds; only for the client that dispatches (web app, relay, CLI), not the worker's.
     "REDIS_CONNECT_TIMEOUT": 0.25,
     "REDIS_SOCKET_TIMEOUT": 1.0,
@@ -21,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_JOB_TIMEOUT": 300.0,
     "JOBS_SHUTDOWN_TIMEOUT": 30.0,
     "JOBS_RECOVERY_TIMEOUT": 30.0,
+    # How many replicas must acknowledge each dispatch (Redis's WAIT), 0 for none: see
+    # docs/guarantees.md for what it buys and costs.
+    "JOBS_WAIT_REPLICAS": 0,
     "SHOP_SMTP_HOST": None,
     "SHOP_SMTP_PORT": 25,
     "SHOP_MAIL_FROM": "shop@example.com",
@@ -52,6 +59,8 @@ def parse_flag(text: str) -> bool:
 ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "DATABASE_URL": str,
     "REDIS_URL": str,
+    "REDIS_SENTINELS": str,
+    "REDIS_SENTINEL_MASTER": str,
     "REDIS_CONNECT_TIMEOUT": float,
     "REDIS_SOCKET_TIMEOUT": float,
     "JOBS_PREFIX": str,
@@ -60,6 +69,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "JOBS_JOB_TIMEOUT": float,
     "JOBS_SHUTDOWN_TIMEOUT": float,
     "JOBS_RECOVERY_TIMEOUT": float,
+    "JOBS_WAIT_REPLICAS": int,
     "SHOP_SMTP_HOST": str,
     "SHOP_SMTP_PORT": int,
     "SHOP_MAIL_FROM": str,

@@ -14,11 +14,13 @@ this shop's).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
 
-from jobs import JobQueue, connect
+from jobs import JobQueue, connect, connect_sentinel
 
 
 def client_name(prefix: str, role: str) -> str:
@@ -29,17 +31,40 @@ def client_name(prefix: str, role: str) -> str:
 
 def init_app(app: Flask) -> None:
     """Give app the worker's Redis client, the web app's, and the job queue on the latter."""
-    prefix = app.config["JOBS_PREFIX"]
-    app.extensions["redis"] = connect(
-        app.config["REDIS_URL"], client_name=client_name(prefix, "worker")
+    config = app.config
+    app.extensions["redis"] = redis_client(config, "worker")
+    app.extensions["app_redis"] = redis_client(
+        config, "app", socket_connect_timeout=config["REDIS_CONNECT_TIMEOUT"],
+        socket_timeout=config["REDIS_SOCKET_TIMEOUT"],
     )
-    app.extensions["app_redis"] = connect(
-        app.config["REDIS_URL"],
-        socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"],
-        socket_timeout=app.config["REDIS_SOCKET_TIMEOUT"],
-        client_name=client_name(prefix, "app"),
+    app.extensions["queue"] = JobQueue(
+        app.extensions["app_redis"], prefix=config["JOBS_PREFIX"],
+        wait_replicas=config["JOBS_WAIT_REPLICAS"],
     )
-    app.extensions["queue"] = JobQueue(app.extensions["app_redis"], prefix=prefix)
+
+
+def redis_client(config: Mapping[str, Any], role: str, **options: Any) -> Redis:
+    """A client of the queue's Redis: through the sentinels if REDIS_SENTINELS is set, else
+    at REDIS_URL. Neither connects before its first command."""
+    name = client_name(config["JOBS_PREFIX"], role)
+    if not config["REDIS_SENTINELS"]:
+        return connect(config["REDIS_URL"], client_name=name, **options)
+    if not config["REDIS_SENTINEL_MASTER"]:
+        raise ValueError("REDIS_SENTINELS is set: REDIS_SENTINEL_MASTER must name the master")
+    sentinels = parse_sentinels(config["REDIS_SENTINELS"])
+    return connect_sentinel(sentinels, config["REDIS_SENTINEL_MASTER"], client_name=name,
+                            **options)
+
+
+def parse_sentinels(text: str) -> list[tuple[str, int]]:
+    """Read REDIS_SENTINELS, `host:port,host:port,...`, or raise ValueError saying why not."""
+    sentinels = []
+    for item in text.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_SENTINELS: {item.strip()!r} is not host:port")
+        sentinels.append((host, int(port)))
+    return sentinels
 
 
 def current_queue() -> JobQueue:

@@ -276,3 +276,24 @@ def test_four_workers_drain_10000_jobs_each_run_exactly_once(fleet: Fleet) -> No
     assert sum(int(match[1]) for match in processed if match) == DRAIN_JOBS
     print(f"dispatched 10,000 jobs in {dispatched - started:.1f} s, "
           f"4 workers drained them in {drained - dispatched:.1f} s")
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it_then_registers_and_runs(
+    own_redis: OwnRedis, own_fleet: Fleet
+) -> None:
+    fleet = own_fleet
+    # Given Redis down when a worker starts
+    own_redis.stop()
+    worker = fleet.start("w1")
+    wait_for(lambda: "Redis unreachable at start" in fleet.log("w1"),
+             "the worker to log that Redis is unreachable")
+
+    # When Redis comes back, with a job waiting
+    own_redis.start()
+    job_id = fleet.dispatch("noop", 1)
+
+    # Then the worker is still running, registers, and runs the job
+    wait_for(lambda: "w1" in fleet.registered(), "the worker to register")
+    states = wait_for(lambda: fleet.finished([job_id]), "the job to finish", 30)
+    assert [state.state for state in states] == ["succeeded"]
+    assert worker.poll() is None, fleet.log("w1")

@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 import redis as redis_py
 
-from jobs import Job, JobQueue, Keys, MalformedJob, QueueClient, QueueMonitor, Worker
+from jobs import (
+    Job,
+    JobQueue,
+    Keys,
+    MalformedJob,
+    NotReplicated,
+    QueueClient,
+    QueueMonitor,
+    Worker,
+)
 from jobs.connection import queue_client_for
 from tests.jobs.support import NO_COUNTS, Recorder, list_ids, state_of
 from tests.waiting import wait_for
@@ -367,3 +376,14 @@ def test_a_derived_client_waits_for_a_connection_as_the_applications_pool_does(
         finally:
             derived.connection_pool.disconnect()
         pool.disconnect()
+
+
+def test_with_wait_replicas_an_enqueue_no_replica_acknowledged_raises_not_replicated(
+    redis: redis_py.Redis, prefix: str
+) -> None:
+    # Given a queue that waits for one replica, on a Redis that has none
+    queue = JobQueue(redis, prefix, wait_replicas=1, wait_timeout_seconds=0.05)
+
+    # When a job is dispatched, Then the caller is told it may not survive a failover
+    with pytest.raises(NotReplicated, match="0 of 1 replicas acknowledged the write"):
+        queue.dispatch("emails", "send_email", {})

@@ -81,7 +81,7 @@ def test_after_losing_redis_a_worker_gives_back_jobs_it_never_saw_and_runs_them(
     handler = Recorder()
     worker = make_worker({"send_email": handler})
     redis.lmove(keys.queue("default"), keys.processing(worker.worker_id), "LEFT", "RIGHT")
-    worker.fetcher._lost_redis = True
+    worker.fetcher.lost_redis = True
 
     # When the worker goes on
     counts = worker.run(burst=True)

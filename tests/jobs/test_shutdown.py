@@ -6,6 +6,7 @@ it does in its own process.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -27,6 +28,7 @@ from tests.jobs.support import (
     state_of,
     states_of,
 )
+from tests.waiting import wait_for
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)
 
@@ -235,19 +237,28 @@ def test_run_gives_back_the_signal_handlers_it_found(
     assert {sig: signal.getsignal(sig) for sig in before} == before, "ours, after"
 
 
-def test_run_gives_back_the_signal_handlers_when_redis_is_unreachable(
-    our_signal_handlers: list[int],
+def test_run_gives_back_the_signal_handlers_when_stopped_while_redis_is_unreachable(
+    our_signal_handlers: list[int], caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Given a worker whose Redis does not answer
+    # Given a worker whose Redis does not answer: it waits for Redis rather than exit
+    caplog.set_level(logging.WARNING, logger="jobs")
     before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     unreachable = connect("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     worker = Worker(unreachable, {})
+
+    def stop_once_waiting() -> None:
+        wait_for(lambda: "Redis unreachable" in caplog.text, "the worker to wait for Redis")
+        worker.stop()
+
+    stopper = threading.Thread(target=stop_once_waiting)
+    stopper.start()
     try:
-        # When it runs, then it raises, and leaves the signal handlers as it found them
-        with pytest.raises(redis_py.ConnectionError):
-            worker.run(burst=True)
+        # When it runs, and is stopped while it waits, then it returns, and leaves the
+        # signal handlers as it found them
+        assert worker.run(burst=True) == NO_COUNTS
         assert {sig: signal.getsignal(sig) for sig in before} == before
     finally:
+        stopper.join(timeout=15)
         for sig, handler in before.items():
             signal.signal(sig, handler)
         unreachable.close()
