@@ -64,7 +64,6 @@ class Fetcher:
         self.prefetch = Prefetch(prefetch_seconds, max_prefetch)
         self.pending = PendingOutcomes(self._send, prefetch_seconds)
         self._next_due_at: float | None = None
-        self._idle_rounds = 0
         self.lost_redis = False
         self._pause_seconds = 0.0
 
