@@ -29,7 +29,7 @@ from devtools.embedded_redis import EmbeddedRedis, RedisNotFound, start_embedded
 from shop.config import parse_flag
 
 ROOT = Path(__file__).resolve().parent
-WORKERS = 4  # the lesson's numprocs=4
+WORKERS = 4  # the lesson's numprocs=4; the WORKERS setting changes it (the workshop: 0)
 STOP_WAIT_SECONDS = 30.0  # as supervisor's stopwaitsecs: time for a running job to finish
 RESTART_AFTER_SECONDS = 5.0  # as supervisor's startsecs: one dying sooner is not restarted
 # Demo mode's settings, unless set: seconds, where the production defaults are 60 and 30.
@@ -136,10 +136,10 @@ def init_db(env: Mapping[str, str]) -> int:
     return result.returncode
 
 
-def app_commands(port: str) -> dict[str, list[str]]:
+def app_commands(port: str, workers_count: int = WORKERS) -> dict[str, list[str]]:
     """The web app, the workers and the relay, by name."""
     flask = [sys.executable, "-m", "flask", "--app", "shop"]
-    workers = {f"worker.{n}": [sys.executable, "worker.py"] for n in range(1, WORKERS + 1)}
+    workers = {f"worker.{n}": [sys.executable, "worker.py"] for n in range(1, workers_count + 1)}
     return {"web": [*flask, "run", "--port", port], **workers, "relay": [*flask, "relay"]}
 
 
@@ -152,6 +152,8 @@ def start_redis(instance_path: Path) -> EmbeddedRedis | None:
         return None
     say(f"REDIS_URL is unset: started {server.executable} (pid {server.process.pid})")
     say(f"embedded Redis at {server.url}, data and AOF in {server.data_dir}")
+    # For the other terminals of a workshop: `export REDIS_URL=$(cat instance/redis/url)`.
+    (server.data_dir / "url").write_text(server.url + "\n")
     return server
 
 
@@ -173,11 +175,13 @@ def main() -> int:
     try:
         if init_db(env) != 0:
             return 1
-        return run_together(app_commands(env.get("PORT") or "5000"), env)
+        workers_count = int(env.get("WORKERS") or WORKERS)
+        return run_together(app_commands(env.get("PORT") or "5000", workers_count), env)
     except KeyboardInterrupt:  # Ctrl-C before the app started
         return 130
     finally:
         if redis_server is not None:
+            (redis_server.data_dir / "url").unlink(missing_ok=True)
             redis_server.stop()
             say(f"embedded Redis stopped (exit code {redis_server.process.returncode})")
 

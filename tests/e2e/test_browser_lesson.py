@@ -4,6 +4,7 @@ tests/e2e/test_browser.py's fault panel test.) Its screenshot is the workshop's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -35,10 +36,8 @@ def lesson_pids() -> Iterator[list[int]]:
     pids: list[int] = []
     yield pids
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def test_the_lessons_worker_killed_mid_job_loses_the_job_and_the_invariant_names_it(
