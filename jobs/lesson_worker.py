@@ -47,7 +47,7 @@ class LessonWorker:
     """The lesson's JobWorker.
 
     1. moves due delayed jobs (migrate_delayed, the lesson's migrateDelayed);
-    2. BLPOPs a job from its queues, waiting up to 5 s;
+    2. BLPOPs a job from its queues, waiting up to 4 s (the lesson: 5);
     3. runs it (process_job): counts the attempt, calls the handler, and on an error
        dispatches it again with backoff, or pushes it to the failed list.
     SIGTERM or SIGINT stops the loop after the running job, as the lesson's pcntl_signal does.
@@ -61,7 +61,7 @@ class LessonWorker:
         retry_base: float = 60.0,
         prefix: str = "queue:",
         *,
-        block_timeout: float = 5.0,
+        block_timeout: float = 4.0,
         worker_id: str | None = None,
     ) -> None:
         self.redis = queue_client_for(redis)
@@ -71,7 +71,9 @@ class LessonWorker:
         self.keys = Keys(prefix)
         self.queue = JobQueue(self.redis, prefix)
         self.scripts = Scripts(self.redis)
-        # The lesson's 5 s: up to 5 s pass before a stop signal is noticed (jobs/worker.py: 1 s).
+        # The lesson waits 5 s; 4 here, since redis-py gives up reading a reply after 5 s (its
+        # default socket timeout) and a BLPOP answered after that would lose its job. Up to
+        # 4 s pass before a stop signal is noticed (jobs/worker.py: 1 s).
         self.block_timeout = block_timeout
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.running = True
