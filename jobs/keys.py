@@ -26,16 +26,18 @@
 | `queue:delayed`             | schedule, retry                            | migrate_delayed, dash.|
 | `queue:processing:<worker>` | take                                       | ack, retry, fail,     |
 |                             |                                            | requeue, reap, dash.  |
-| `queue:failed`              | fail, reap, migrate_delayed (bad data)     | FailedList, dashboards|
+| `queue:failed`              | fail, reap, migrate_delayed (bad data),    | FailedList, dashboards|
+|                             | lesson_done                                |                       |
 | `queue:job:<id>`            | enqueue, schedule, start, ack, retry, fail,| JobQueue.states (the  |
-|                             | requeue, reap, retry_failed                | order page), invariant|
+|                             | requeue, reap, retry_failed, lesson_done   | order page), invariant|
 | `queue:workers`, `:worker:` | WorkerRegistry (register, heartbeat, reap) | the reaper, dashboards|
 | `queue:reaper`              | WorkerRegistry.lock_reaper                 | WorkerRegistry        |
 | `queue:stats:*`             | ack, fail                                  | dashboards, /metrics  |
 | `queue:demo:payment`        | the shop's demo panel                      | the payment handler   |
 
 A job is always in exactly one of the lists or the delayed set: the scripts move it
-atomically, and its hash says what happened to it. Workers take from the queue lists into
+atomically, and its hash says what happened to it. (Not under the lesson's own worker,
+jobs/lesson_worker.py, which BLPOPs: that is the bug it is there to show.) Workers take from the queue lists into
 their own processing list (jobs/fetch.py); the reaper gives the jobs of a dead worker (one
 whose heartbeat in `queue:workers` is too old) back to their queues.
 
