@@ -36,10 +36,10 @@
 | `queue:demo:payment`        | the shop's demo panel                      | the payment handler   |
 
 A job is always in exactly one of the lists or the delayed set: the scripts move it
-atomically, and its hash says what happened to it. (Not under the lesson's own worker,
-jobs/lesson_worker.py, which BLPOPs: that is the bug it is there to show.) Workers take from the queue lists into
+atomically, and its hash says what happened to it. Workers take from the queue lists into
 their own processing list (jobs/fetch.py); the reaper gives the jobs of a dead worker (one
-whose heartbeat in `queue:workers` is too old) back to their queues.
+whose heartbeat in `queue:workers` is too old) back to their queues. (Not so the lesson's
+own worker, jobs/lesson_worker.py, which BLPOPs: that is the bug it is there to show.)
 
 `queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
 prefix uses that instead, so tests and apps can share one Redis.
