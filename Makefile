@@ -3,17 +3,38 @@
 
 PYTHON ?= python3
 PORT ?= 5000
+WORKERS ?= 4
+STEP ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
 # apt-get as root, else through sudo: for chromium, which the browser tests drive.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint worker web bench bench-peers bench-failover chromium clean help
+.PHONY: run test lint worker web bench bench-peers bench-failover chromium clean help reset catch-up \
+	check wheelhouse
 
-## run: Redis (embedded if REDIS_URL is unset), init-db, the web app, 4 workers, the relay; Ctrl-C stops all
+## run: Redis (embedded if REDIS_URL is unset), init-db, the web app, 4 workers (WORKERS=n), the
+##      relay; Ctrl-C stops all
 run: $(VENV)/installed-run
-	PORT=$(PORT) $(BIN)/python run.py
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/python run.py
+
+## reset: empty the shop's database and its Redis keys (the workshop's fresh start)
+reset: $(VENV)/installed-run
+	$(BIN)/python -m devtools.workshop reset
+
+## catch-up: apply the workshop's solutions up to a step: make catch-up STEP=7
+catch-up: $(VENV)/installed-run
+	$(BIN)/python -m devtools.workshop catch-up $(STEP)
+
+## check: run the check of a workshop step's exercise: make check STEP=7
+check: $(VENV)/installed-test
+	$(BIN)/python -m devtools.workshop check $(STEP)
+
+## wheelhouse: download every wheel `make run` and `make test` need into wheelhouse/, for a
+##        room with no network (pip install --no-index --find-links wheelhouse)
+wheelhouse: | $(BIN)/python
+	$(BIN)/python -m devtools.wheelhouse wheelhouse
 
 ## test: ruff, mypy, then every test, the database ones on SQLite and PostgreSQL (REDIS_URL if set,
 ##       else an embedded redis-server)

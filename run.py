@@ -29,7 +29,7 @@ from devtools.embedded_redis import EmbeddedRedis, RedisNotFound, start_embedded
 from shop.config import parse_flag
 
 ROOT = Path(__file__).resolve().parent
-WORKERS = 4  # the lesson's numprocs=4
+WORKERS = 4  # the lesson's numprocs=4; the WORKERS setting changes it (the workshop: 0)
 # As supervisor's stopwaitsecs: more than a worker's shutdown timeout (JOBS_SHUTDOWN_TIMEOUT,
 # 30 s), so a worker that must put its running job back still has time to do so.
 STOP_WAIT_SECONDS = 45.0
@@ -138,10 +138,10 @@ def init_db(env: Mapping[str, str]) -> int:
     return result.returncode
 
 
-def app_commands(port: str) -> dict[str, list[str]]:
+def app_commands(port: str, workers_count: int = WORKERS) -> dict[str, list[str]]:
     """The web app, the workers and the relay, by name."""
     flask = [sys.executable, "-m", "flask", "--app", "shop"]
-    workers = {f"worker.{n}": [sys.executable, "worker.py"] for n in range(1, WORKERS + 1)}
+    workers = {f"worker.{n}": [sys.executable, "worker.py"] for n in range(1, workers_count + 1)}
     return {"web": [*flask, "run", "--port", port], **workers, "relay": [*flask, "relay"]}
 
 
@@ -154,6 +154,8 @@ def start_redis(instance_path: Path) -> EmbeddedRedis | None:
         return None
     say(f"REDIS_URL is unset: started {server.executable} (pid {server.process.pid})")
     say(f"embedded Redis at {server.url}, data and AOF in {server.data_dir}")
+    # For the other terminals of a workshop: `export REDIS_URL=$(cat instance/redis/url)`.
+    (server.data_dir / "url").write_text(server.url + "\n")
     return server
 
 
@@ -175,11 +177,13 @@ def main() -> int:
     try:
         if init_db(env) != 0:
             return 1
-        return run_together(app_commands(env.get("PORT") or "5000"), env)
+        workers_count = int(env.get("WORKERS") or WORKERS)
+        return run_together(app_commands(env.get("PORT") or "5000", workers_count), env)
     except KeyboardInterrupt:  # Ctrl-C before the app started
         return 130
     finally:
         if redis_server is not None:
+            (redis_server.data_dir / "url").unlink(missing_ok=True)
             redis_server.stop()
             say(f"embedded Redis stopped (exit code {redis_server.process.returncode})")
 

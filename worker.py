@@ -1,4 +1,7 @@
-"""The worker process (the lesson's worker.php): `python worker.py [--queue NAME]... [--burst]`."""
+"""The worker process (the lesson's worker.php): `python worker.py [--queue NAME]... [--burst]`.
+
+`--lesson` runs the lesson's own loop instead (jobs/lesson_worker.py), bugs and all.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import sys
 
 from jobs import Worker
 from jobs.keys import check_queue_name
+from jobs.lesson_worker import LessonWorker
 from shop import create_app
 from shop.handlers import build_handlers
 from shop.orders import SHOP_QUEUES
@@ -35,6 +39,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="on SIGTERM, how long the running job may take before it goes back on its "
         "queue (default: JOBS_SHUTDOWN_TIMEOUT, 30)",
     )
+    parser.add_argument(
+        "--lesson", action="store_true",
+        help="run the lesson's worker loop as the lesson writes it (BLPOP: a killed worker "
+        "loses its job); for the workshop, never for real work",
+    )
     return parser.parse_args(argv)
 
 
@@ -45,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s [worker %(process)d] %(message)s",
     )
     app = create_app()
+    if args.lesson:
+        lesson = LessonWorker(
+            app.extensions["redis"], handlers=build_handlers(app),
+            max_attempts=app.config["JOBS_MAX_ATTEMPTS"], retry_base=app.config["JOBS_RETRY_BASE"],
+            prefix=app.config["JOBS_PREFIX"],
+        )
+        lesson.run(args.queue or SHOP_QUEUES, burst=args.burst)
+        return 0
     worker = Worker(
         app.extensions["redis"],
         handlers=build_handlers(app),

@@ -77,12 +77,14 @@ def wait_until_serving(port: int, timeout_seconds: float = SERVING_TIMEOUT_SECON
     """Poll GET /healthz until it answers 200, within the deadline."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")
             if connection.getresponse().status == 200:
                 return True
         except OSError:
             pass
+        finally:
+            connection.close()  # a 503 or a reset left it open: a ResourceWarning, an error here
         time.sleep(0.1)  # polling a condition with a deadline
     return False

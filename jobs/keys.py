@@ -30,9 +30,10 @@
 | `queue:delayed`             | schedule, retry                            | migrate_delayed, dash.|
 | `queue:processing:<worker>` | take                                       | ack, retry, fail,     |
 |                             |                                            | requeue, reap, dash.  |
-| `queue:failed`              | fail, reap, migrate_delayed (bad data)     | FailedList, dashboards|
+| `queue:failed`              | fail, reap, migrate_delayed (bad data),    | FailedList, dashboards|
+|                             | lesson_done                                |                       |
 | `queue:job:<id>`            | enqueue, schedule, start, ack, retry, fail,| JobQueue.states (the  |
-|                             | requeue, reap, retry_failed                | order page), invariant|
+|                             | requeue, reap, retry_failed, lesson_done   | order page), invariant|
 | `queue:workers`, `:worker:` | WorkerRegistry (register, heartbeat, reap) | the reaper, dashboards|
 | `queue:reaper`              | WorkerRegistry.lock_reaper                 | WorkerRegistry        |
 | `queue:stats:*`             | ack, fail                                  | dashboards, /metrics  |
@@ -41,7 +42,8 @@
 A job is always in exactly one of the lists or the delayed set: the scripts move it
 atomically, and its hash says what happened to it. Workers take from the queue lists into
 their own processing list (jobs/fetch.py); the reaper gives the jobs of a dead worker (one
-whose heartbeat in `queue:workers` is too old) back to their queues.
+whose heartbeat in `queue:workers` is too old) back to their queues. (Not so the lesson's
+own worker, jobs/lesson_worker.py, which BLPOPs: that is the bug it is there to show.)
 
 `queue:` is the default prefix; a `JobQueue`, `QueueClient` or `Worker` built with another
 prefix uses that instead, so tests and apps can share one Redis.

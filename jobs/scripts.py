@@ -13,7 +13,7 @@ from redis.exceptions import NoScriptError, RedisError
 # One script per atomic step; each file says what it does, to which keys, and why atomic.
 NAMES = (
     "enqueue", "schedule", "enqueue_many", "migrate_delayed", "take", "start", "ack", "retry",
-    "fail", "requeue", "reap", "retry_failed",
+    "fail", "requeue", "reap", "retry_failed", "lesson_done",
 )
 
 

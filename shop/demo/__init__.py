@@ -10,7 +10,7 @@ from functools import partial
 
 from flask import Blueprint, Flask
 
-from shop.demo import controls, sync_checkout
+from shop.demo import controls, lesson_worker, sync_checkout
 from shop.demo.mode import demo_only
 from shop.demo.panel import load_demo_panel
 from shop.demo.settings import read_payment_settings
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     bp = demo_only(Blueprint("demo", __name__))
     bp.register_blueprint(controls.bp)  # /demo/...
     bp.register_blueprint(sync_checkout.bp)  # POST /orders/sync
+    bp.register_blueprint(lesson_worker.bp)  # /demo/lesson-worker/...
     app.register_blueprint(bp)
     # A function, not a value: a page reads the panel (Redis, the database) only if it shows it.
     app.add_template_global(load_demo_panel, "load_demo_panel")

@@ -32,6 +32,12 @@ def pages() -> list[Path]:
     return found
 
 
+def workshop_pages() -> list[Path]:
+    """The workshop's pages: tests/docs/test_workshop.py follows them, not the other pages'
+    test."""
+    return sorted((ROOT / "docs" / "workshop").rglob("*.md"))
+
+
 def name(page: Path) -> str:
     """The page's path relative to the repository, for messages."""
     return page.relative_to(ROOT).as_posix()
@@ -127,10 +133,11 @@ def shell_commands() -> dict[str, list[str]]:
     return found
 
 
-def output_lines() -> dict[str, list[str]]:
-    """Every line of every ```output block (output a reader should see), with its pages."""
+def output_lines(of_pages: list[Path] | None = None) -> dict[str, list[str]]:
+    """Every line of every ```output block (output a reader should see) of the pages (all,
+    by default), with its pages."""
     found: dict[str, list[str]] = {}
-    for page in pages():
+    for page in pages() if of_pages is None else of_pages:
         for block in split(page)[1]:
             if block.info == "output":
                 for line in block.lines:

@@ -14,6 +14,15 @@ import re
 
 from tests.docs.live_commands import LIVE
 from tests.docs.pages import ROOT, shell_commands
+from tests.docs.workshop_commands import WORKSHOP
+
+WORKSHOP_TEST = (
+    "tests/docs/test_workshop.py::test_the_workshop_steps_run_and_print_what_they_show"
+)
+WHEELHOUSE_TEST = (
+    "tests/workshop/test_wheelhouse.py::"
+    "test_the_project_and_its_test_tools_install_from_the_wheelhouse_with_no_index"
+)
 
 # command -> "path/to/test_file.py::test_name" (or a CI script) that runs it.
 RUN_ELSEWHERE: dict[str, str] = {
@@ -25,6 +34,19 @@ RUN_ELSEWHERE: dict[str, str] = {
     # `make bench` installs the bench extra, then runs `python -m bench.run`: this test runs
     # that with tiny counts.
     "make bench": "tests/bench/test_bench_smoke.py::test_bench_runs_and_writes_its_report",
+    # The workshop: `make run WORKERS=0` and `make reset` run `python run.py` with WORKERS=0
+    # and `python -m devtools.workshop reset`, which its test runs as it follows the steps.
+    "make run WORKERS=0": WORKSHOP_TEST,
+    "make reset": WORKSHOP_TEST,
+    # `make catch-up` and `make check` run `python -m devtools.workshop catch-up|check`.
+    "make catch-up STEP=7": "tests/workshop/test_exercises.py::"
+    "test_catch_up_applies_each_solution_once_and_says_so",
+    "make check STEP=6": "tests/workshop/test_exercises.py::"
+    "test_the_check_fails_without_the_solution_and_passes_with_it",
+    # `make wheelhouse` runs `python -m devtools.wheelhouse wheelhouse`; this test runs that,
+    # then installs with pip's --no-index --find-links, as the PIP_* settings make `make` do.
+    "make wheelhouse": WHEELHOUSE_TEST,
+    "PIP_NO_INDEX=1 PIP_FIND_LINKS=wheelhouse make test": WHEELHOUSE_TEST,
 }
 
 # command -> why no test runs it.
@@ -40,6 +62,9 @@ NOT_RUN: dict[str, str] = {
     "sudo cp deploy/supervisor/worker.conf /etc/supervisor/conf.d/shop.conf": "supervisor (root)",
     "sudo supervisorctl reread && sudo supervisorctl update": "supervisor (root)",
     "sudo supervisorctl status shop:*": "supervisor (root)",
+    # The workshop's setup of a terminal: its test's terminals have the virtualenv's python
+    # first on PATH instead.
+    ". .venv/bin/activate": "changes the reader's own shell",
 }
 
 
@@ -48,7 +73,7 @@ def test_every_command_in_the_pages_is_run_by_a_test() -> None:
     shown = shell_commands()
 
     # Then each is run live, run elsewhere, or listed as not run, with why
-    accounted = set(LIVE) | set(RUN_ELSEWHERE) | set(NOT_RUN)
+    accounted = set(LIVE) | set(WORKSHOP) | set(RUN_ELSEWHERE) | set(NOT_RUN)
     unaccounted = {command: where for command, where in shown.items() if command not in accounted}
     assert not unaccounted, (
         "commands no test runs (add them to tests/docs/live_commands.py, or to a table in "
@@ -58,7 +83,7 @@ def test_every_command_in_the_pages_is_run_by_a_test() -> None:
 
 def test_every_command_a_test_runs_is_still_in_the_pages() -> None:
     shown = shell_commands()
-    stale = [c for c in [*LIVE, *RUN_ELSEWHERE, *NOT_RUN] if c not in shown]
+    stale = [c for c in [*LIVE, *WORKSHOP, *RUN_ELSEWHERE, *NOT_RUN] if c not in shown]
     assert not stale, f"commands no page shows any more: {stale}"
 
 
@@ -72,7 +97,7 @@ def test_each_test_named_for_a_command_exists() -> None:
 
 
 def test_a_command_is_run_one_way_only() -> None:
-    tables = [set(LIVE), set(RUN_ELSEWHERE), set(NOT_RUN)]
+    tables = [set(LIVE), set(WORKSHOP), set(RUN_ELSEWHERE), set(NOT_RUN)]
     for index, table in enumerate(tables):
         for other in tables[index + 1 :]:
             assert not table & other, table & other

@@ -16,8 +16,8 @@ README_MAX_LINES = 150
 # "issue 6", "issues 3 and 4", "#12", "GH-7": how trackers number things, in any page.
 ISSUE_NUMBER = re.compile(r"\bissues?\s+#?\d+|(?<![\w&/#])#\d+\b|\bGH-\d+", re.IGNORECASE)
 # Settings read outside shop/config.py's ENVIRONMENT: the instance folder (shop/config.py's
-# instance_path) and the port of `make run` (run.py).
-OTHER_SETTINGS = ("SHOP_INSTANCE_PATH", "PORT")
+# instance_path), and the port and the number of workers of `make run` (run.py).
+OTHER_SETTINGS = ("SHOP_INSTANCE_PATH", "PORT", "WORKERS")
 
 
 def test_the_readme_is_at_most_150_lines() -> None:

@@ -63,6 +63,7 @@ def test_there_is_one_script_per_atomic_operation() -> None:
         "enqueue",
         "enqueue_many",
         "fail",
+        "lesson_done",
         "migrate_delayed",
         "reap",
         "requeue",
