@@ -6,10 +6,11 @@ PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 
-# apt-get as root, else through sudo: for chromium, which the browser tests drive.
+# apt-get as root, else through sudo: for chromium, which the browser tests drive, and
+# libfaketime, which runs a worker whose clock is ahead.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint worker web bench bench-peers chromium clean help
+.PHONY: run test lint worker web bench bench-peers chromium faketime clean help
 
 ## run: Redis (embedded if REDIS_URL is unset), init-db, the web app, 4 workers, the relay; Ctrl-C stops all
 run: $(VENV)/installed-run
@@ -17,7 +18,7 @@ run: $(VENV)/installed-run
 
 ## test: ruff, mypy, then every test, the database ones on SQLite and PostgreSQL (REDIS_URL if set,
 ##       else an embedded redis-server)
-test: $(VENV)/installed-test chromium
+test: $(VENV)/installed-test chromium faketime
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -51,6 +52,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -qq && \
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## faketime: install Debian's libfaketime when missing, for the test of a worker whose clock
+##        is ahead (where apt-get is; elsewhere that test is skipped, except under CI)
+faketime:
+	@ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
 
 ## clean: remove the virtualenv and caches (instance/, your data, stays)
 clean:

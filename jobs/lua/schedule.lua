@@ -8,11 +8,14 @@
 -- KEYS[2]  the job's state hash `queue:job:<id>`
 -- KEYS[3]  the job's queue list `queue:<name>`, for the wake-up marker
 -- ARGV[1]  job JSON; its handler, queue, attempts and created_at are copied into the hash
--- ARGV[2]  its due time, unix seconds
+-- ARGV[2]  its delay, seconds: it is due that long after now by the server's clock (TIME),
+--          which every worker's migrate_delayed compares due times with
 -- ARGV[3]  the wake-up marker
 -- Returns  1 if scheduled, 0 if a job with this id exists (its state hash does)
 local delayed, job_hash, queue_list = KEYS[1], KEYS[2], KEYS[3]
-local job, due_at, wake_up = ARGV[1], ARGV[2], ARGV[3]
+local job, delay_seconds, wake_up = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local time = redis.call('TIME')
+local due_at = string.format('%.6f', time[1] + time[2] / 1e6 + delay_seconds)
 
 if redis.call('EXISTS', job_hash) == 1 then
   return 0
