@@ -110,7 +110,8 @@ def test_a_failed_payment_is_retried_from_the_dashboard_by_clicking(
     expect(page.locator('[data-row="process_payment"] .tl-failed')).to_have_count(2)
     expect(page.locator('[data-row="process_payment"] .tl-backoff')).to_have_count(1)
     order_id = order_url.rsplit("/", 1)[1]
-    job_id = f"order-{order_id}-process_payment"
+    public_id = running_shop.get(f"/orders/{order_id}")["public_id"]
+    job_id = f"order-{public_id}-process_payment"
 
     # Then the dashboard lists it with its error, attempts and data
     page.get_by_role("link", name="Queue dashboard").click()

@@ -23,7 +23,7 @@ from shop.orders.outbox import record_order_jobs
 from shop.orders.relay import Relay, relay_once
 from shop.orders.services import place_order
 from shop.orders.validation import OrderLine
-from tests.shop.support import order_jobs_waiting, queued_job_ids
+from tests.shop.support import order_jobs_waiting, public_id_of, queued_job_ids
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_waiting_jobs_are_pushed_and_marked(
     assert relay_once(database, queue, min_age_seconds=5) == 3
 
     assert unpushed(database) == []
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order_id)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(public_id_of(database, order_id))
 
 
 def test_jobs_younger_than_min_age_are_left_to_their_request(
@@ -84,7 +84,7 @@ def test_a_job_redis_already_has_is_not_queued_again(
     relay_once(database, queue, min_age_seconds=0)
 
     # Then each job is queued once, and now marked
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order_id)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(public_id_of(database, order_id))
     assert unpushed(database) == []
 
 
