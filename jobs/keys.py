@@ -18,6 +18,8 @@
 |                             |      | `:le:<bound>` duration histogram counts           |
 | `queue:demo:payment`        | hash | the demo's payment latency and failure rate (the  |
 |                             |      | shop's own key, not the queue's)                  |
+| `queue:relay`               | str  | the process relaying the shop's outbox now (a     |
+|                             |      | lock; the shop's own key)                         |
 
 | key                         | written by (jobs/lua/*.lua, or the class)  | read by               |
 | --------------------------- | ------------------------------------------ | --------------------- |
@@ -33,6 +35,7 @@
 | `queue:reaper`              | WorkerRegistry.lock_reaper                 | WorkerRegistry        |
 | `queue:stats:*`             | ack, fail                                  | dashboards, /metrics  |
 | `queue:demo:payment`        | the shop's demo panel                      | the payment handler   |
+| `queue:relay`               | the shop's RelayLock                       | the shop's RelayLock  |
 
 A job is always in exactly one of the lists or the delayed set: the scripts move it
 atomically, and its hash says what happened to it. Workers take from the queue lists into
@@ -55,7 +58,7 @@ WAKE_UP = "wake-up"
 
 # Queue names that would collide with the keys above.
 RESERVED_QUEUE_NAMES = frozenset(
-    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats"}
+    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats", "relay"}
 )
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _JOB_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -132,3 +135,7 @@ class Keys:
     @property
     def demo_payment(self) -> str:
         return self.prefix + "demo:payment"
+
+    @property
+    def relay(self) -> str:
+        return self.prefix + "relay"
