@@ -148,6 +148,7 @@ def reader(tmp_path: Path, redis_url: str, prefix: str, redis: redis_py.Redis) -
         SHOP_INSTANCE_PATH=str(tmp_path / "instance"),
         FLASK_RUN_PORT=str(port),
         SHOP_PAYMENT_LATENCY="0.05",
+        SHOP_DEMO="1",  # as the deployment page has the reader set, to run it as make run does
     )
     terminal = Reader(env, tmp_path, f"http://127.0.0.1:{port}")
     try:
@@ -198,7 +199,9 @@ def test_the_commands_of_the_pages_run_and_print_what_the_pages_show(reader: Rea
 
     # And the operations page's endpoints answer
     assert "shop_jobs_processed_total" in reader.run(doc.METRICS)
-    assert json.loads(reader.run(doc.HEALTHZ)) == {"database": "ok", "redis": "ok"}
+    assert json.loads(reader.run(doc.HEALTHZ)) == {
+        "database": "ok", "redis": "ok", "redis_risks": []
+    }
     reader.stop(worker)
 
     # When order 2's payment is declined until it fails for good (the operations page)

@@ -36,7 +36,7 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
 @pytest.fixture
 def running_shop(shop: Shop) -> Http:
     """The web app and two workers; payments take 0.4 s, a job gets two attempts."""
-    shop.env |= {"SHOP_PAYMENT_LATENCY": "0.4", "JOBS_MAX_ATTEMPTS": "2"}
+    shop.env |= {"SHOP_DEMO": "1", "SHOP_PAYMENT_LATENCY": "0.4", "JOBS_MAX_ATTEMPTS": "2"}
     http = shop.start_web()
     shop.start_worker("worker.1")
     shop.start_worker("worker.2")
@@ -139,7 +139,7 @@ def test_a_failed_payment_is_retried_from_the_dashboard_by_clicking(
 @pytest.fixture
 def slow_shop(shop: Shop) -> Http:
     """The web app and two workers; payments take 2 s; a dead worker is noticed in 1.5 s."""
-    shop.env |= {"SHOP_PAYMENT_LATENCY": "2", "JOBS_RECOVERY_TIMEOUT": "1.5"}
+    shop.env |= {"SHOP_DEMO": "1", "SHOP_PAYMENT_LATENCY": "2", "JOBS_RECOVERY_TIMEOUT": "1.5"}
     http = shop.start_web()
     shop.start_worker("worker.1")
     shop.start_worker("worker.2")
