@@ -31,7 +31,9 @@ from shop.config import parse_flag
 
 ROOT = Path(__file__).resolve().parent
 WORKERS = 4  # the lesson's numprocs=4
-STOP_WAIT_SECONDS = 30.0  # as supervisor's stopwaitsecs: time for a running job to finish
+# As supervisor's stopwaitsecs: more than a worker's shutdown timeout (JOBS_SHUTDOWN_TIMEOUT,
+# 30 s), so a worker that must put its running job back still has time to do so.
+STOP_WAIT_SECONDS = 45.0
 RESTART_AFTER_SECONDS = 5.0  # as supervisor's startsecs: one dying sooner is not restarted
 # Demo mode's settings, unless set: seconds, where the production defaults are 60 and 30.
 DEMO_ENV = {"JOBS_RETRY_BASE": "1", "JOBS_RECOVERY_TIMEOUT": "6"}

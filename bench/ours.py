@@ -16,6 +16,7 @@ from bench.drain import DRAIN_TIMEOUT_SECONDS, summarise
 from bench.processes import serving_worker, start_worker, stop_worker, wait_for_result
 from bench.queue_worker import GO_KEY, HANDLER, QUEUE, READY_KEY
 from bench.recorder import rss_mb
+from bench.serving import measure_serving
 from bench.systems import Settings, System, python_command
 from jobs import Job, JobQueue, connect
 
@@ -55,6 +56,7 @@ class QueueSystem(System):
             "dispatch_many": self.measure_dispatch_many(client, settings.jobs),
             **self.measure_delayed(client, settings),
             "workers": {str(n): self.measure_workers(client, settings, n) for n in WORKER_COUNTS},
+            "serving": measure_serving(self.queue, client, settings, wait_until_blocked),
         }
 
     def measure_dispatch_vs_rpush(self, client: redis.Redis, jobs: int) -> dict[str, Any]:
@@ -154,9 +156,9 @@ def release_when_ready(client: redis.Redis, count: int, timeout_seconds: float =
 
 
 def wait_until_blocked(client: redis.Redis, timeout_seconds: float = 30.0) -> None:
-    """Wait until a worker is blocked waiting for a job (its BLMOVE shows in CLIENT LIST)."""
+    """Wait until a worker is blocked waiting for a job (its BZPOPMIN shows in CLIENT LIST)."""
     deadline = time.monotonic() + timeout_seconds
-    while not any(c.get("cmd") == "blmove" for c in client.client_list()):
+    while not any(c.get("cmd") == "bzpopmin" for c in client.client_list()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"no worker waiting for a job after {timeout_seconds:g} s")
         time.sleep(0.005)  # polling a condition with a deadline

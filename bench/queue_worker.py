@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     parser.add_argument("--barrier", action="store_true", help="wait for the benchmark's go")
+    parser.add_argument("--queue", action="append", help="a queue to serve, in order; repeatable")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     recorder = Recorder.from_env()
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_go(client)
     roundtrips.reset()
     started = time.perf_counter()
-    worker.run(QUEUE, burst=args.burst)
+    worker.run(args.queue or QUEUE, burst=args.burst)
     recorder.finish(run_seconds=time.perf_counter() - started)
     return 0
 

@@ -93,5 +93,6 @@ def build_report(rounds: Rounds, skipped: dict[str, str], context: dict[str, Any
         "best_peer_by_round": best_names,
         "systems": list(rows.values()),
         "targets": queue_targets(rows, rounds) if "queue" in rows else [],
+        "serving": rows["queue"]["medians"]["extras"].get("serving") if "queue" in rows else None,
         "skipped": skipped,
     }

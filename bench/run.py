@@ -92,7 +92,7 @@ def machine(server: BenchRedis, load_before: float) -> dict[str, Any]:
             break
     client = redis.Redis.from_url(server.url)
     version = client.info("server")["redis_version"]
-    # Redis checks blocking timeouts hz times a second: a shorter BLMOVE timeout waits longer.
+    # Redis checks blocking timeouts hz times a second: a shorter blocking timeout waits longer.
     hz = int(client.config_get("hz").get("hz") or 0)
     client.close()
     return {"cpu": cpu, "cores": os.cpu_count(), "redis": version, "redis_hz": hz,

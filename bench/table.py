@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.serving import serving_lines
+
 ORDERS_P99_TARGET_MS = 50.0
 
 HEADER = (
@@ -58,6 +60,8 @@ def format_markdown(report: dict[str, Any]) -> str:
     if report["targets"]:
         lines += ["", "| the project's queue (issue 6) | target | measured | met |",
                   "| --- | --- | ---: | --- |", *map(target_line, report["targets"])]
+    if report.get("serving"):
+        lines += ["", *serving_lines(report["serving"])]
     for name, reason in report["skipped"].items():
         lines.append(f"\n- {name}: skipped ({reason})")
     if report.get("orders"):

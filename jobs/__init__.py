@@ -9,7 +9,7 @@ from jobs.failures import JobTimedOut, UnknownHandler
 from jobs.handler import JobHandler
 from jobs.invariant import InvariantCheck, JobPlaces
 from jobs.job import Job, JobState, MalformedJob
-from jobs.keys import WAKE_UP, Keys
+from jobs.keys import Keys
 from jobs.monitor import QueueMonitor
 from jobs.queue import JobQueue
 from jobs.registry import WorkerRegistry
@@ -18,7 +18,6 @@ from jobs.stats import Throughput
 from jobs.worker import Worker
 
 __all__ = [
-    "WAKE_UP",
     "Entry",
     "FailedList",
     "InvariantCheck",

@@ -12,7 +12,7 @@ from redis import Redis
 from jobs.clock import ServerClock
 from jobs.connection import queue_client_for
 from jobs.job import Job, MalformedJob
-from jobs.keys import WAKE_UP, Keys, check_queue_name
+from jobs.keys import Keys, check_queue_name
 from jobs.scripts import Call, Scripts
 
 # How many due delayed jobs one migrate_delayed call moves at most.
@@ -23,7 +23,8 @@ class QueueClient:
     """Puts jobs on Redis lists and takes them off.
 
     1. push and pop are the lesson's two primitives, as the lesson writes them: RPUSH a
-       JSON envelope onto `queue:<name>`, BLPOP it. pop is at most once: a job popped by
+       JSON envelope onto `queue:<name>` (and set the queue's marker, which wakes a Worker
+       blocked on it), BLPOP it. pop is at most once: a job popped by
        a process that then dies is gone. The Worker never pops: it takes jobs with the
        reliable fetch of jobs/fetch.py, which keeps each job in Redis until it is done.
     2. enqueue puts a Job on its queue, or in the delayed set, together with its state
@@ -49,7 +50,10 @@ class QueueClient:
         if not isinstance(data, dict):
             raise TypeError(f"data must be a dict, got {type(data).__name__}")
         job = Job(handler=str(data.get("type", "")), payload=data, queue=check_queue_name(queue))
-        self.redis.rpush(self.keys.queue(queue), job.to_json())
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self.keys.queue(queue), job.to_json())
+            pipe.zadd(self.keys.marker(queue), {"next": 0}, lt=True)  # wakes a blocked worker
+            pipe.execute()
         return job.id
 
     def pop(self, queue: str, timeout: float = 0) -> dict[str, Any] | None:
@@ -83,7 +87,8 @@ class QueueClient:
         many were new (a job whose id was queued before is skipped)."""
         if not jobs:
             return 0
-        keys = [self.keys.queue(queue), *(self.keys.job(job.id) for job in jobs)]
+        keys = [self.keys.queue(queue), self.keys.marker(queue),
+                *(self.keys.job(job.id) for job in jobs)]
         args = [repr(time.time()), queue, handler, *(job.to_json() for job in jobs)]
         return int(self.scripts.call(Call("enqueue_many", keys, args)))
 
@@ -95,15 +100,14 @@ class QueueClient:
 
     def _enqueue_call(self, job: Job, delay_seconds: float) -> Call:
         if delay_seconds > 0:
-            keys = [self.keys.delayed, self.keys.job(job.id), self.keys.queue(job.queue)]
-            return Call("schedule", keys, [job.to_json(), repr(delay_seconds),
-                                           WAKE_UP])
-        return Call("enqueue", [self.keys.queue(job.queue), self.keys.job(job.id)],
-                    [job.to_json()])
+            keys = [self.keys.delayed, self.keys.job(job.id), self.keys.marker(job.queue)]
+            return Call("schedule", keys, [job.to_json(), repr(delay_seconds)])
+        keys = [self.keys.queue(job.queue), self.keys.job(job.id), self.keys.marker(job.queue)]
+        return Call("enqueue", keys, [job.to_json()])
 
 
 def migrate_delayed_call(keys: Keys, queues: Sequence[str], now: float) -> Call:
     """The call moving the delayed jobs of these queues due at now (the server's clock, unix
     seconds) onto them (migrate_delayed.lua)."""
-    script_keys = [keys.delayed, keys.failed, *map(keys.queue, queues)]
+    script_keys = [keys.delayed, keys.failed, *map(keys.queue, queues), *map(keys.marker, queues)]
     return Call("migrate_delayed", script_keys, [repr(now), MIGRATE_LIMIT, *queues])

@@ -73,7 +73,8 @@ class FailedList:
         calls = []
         for raw, entry in entries:
             job = replace(_job_of(entry), attempts=0)
-            keys = [self.keys.failed, self.keys.queue(job.queue), self.keys.job(job.id)]
+            keys = [self.keys.failed, self.keys.queue(job.queue), self.keys.job(job.id),
+                    self.keys.marker(job.queue)]
             calls.append(Call("retry_failed", keys, [raw, job.to_json(), now]))
         return sum(int(result) for result in self.scripts.run(calls)) if calls else 0
 

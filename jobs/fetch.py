@@ -14,9 +14,13 @@ The rest of this module is throughput; a reader following the lesson can skip it
    jobs are slow, so fast jobs share round trips and slow ones are left to other workers.
 3. Outcomes wait for the next fetch, but never longer than `prefetch_seconds`: a thread
    (PendingOutcomes) sends older ones, so a slow job does not hold up the others' results.
-4. With nothing to take, it blocks on one queue (BLMOVE) for at most `block_timeout`
-   seconds, less when a delayed job falls due sooner. A delayed job dispatched to fall due
-   before that wait ends leaves a wake-up marker on its queue (schedule.lua), dropped here.
+4. With nothing to take, it blocks on all its queues at once, for at most `block_timeout`
+   seconds, less when a delayed job falls due sooner. It waits on each queue's marker,
+   `queue:marker:<name>` (BZPOPMIN takes several keys; BullMQ waits the same way): every
+   script that adds a job to a queue sets its marker to 0, and every one that delays a job
+   sets it to the due time if that is the earliest. So a job on any queue wakes the worker
+   at once, and a delayed job dispatched to fall due before the wait ends shortens it; the
+   queue lists hold only jobs.
 5. While Redis is unreachable it tries again with backoff; once Redis is back, it records
    what finished and gives back what it holds, since a fetch whose reply was lost may
    have moved jobs into its list that it never saw.
@@ -33,7 +37,7 @@ from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 
 from jobs.client import migrate_delayed_call
-from jobs.keys import WAKE_UP, Keys
+from jobs.keys import Keys
 from jobs.outcomes import Malformed, Outcome, Requeue, Taken, calls_for
 from jobs.pending import PendingOutcomes, count_stale, warn_stale
 from jobs.registry import WorkerRegistry
@@ -69,7 +73,9 @@ class Fetcher:
             try:
                 if self._lost_redis:
                     self._recover()
-                taken = self._take(queues) or (self._wait(queues) if wait else [])
+                taken = self._take(queues)
+                if not taken and wait:
+                    self._wait(queues)
                 self._pause_seconds = 0.0
                 return self._start(taken)
             except (ConnectionError, TimeoutError) as error:
@@ -109,8 +115,8 @@ class Fetcher:
 
     def _take(self, queues: Sequence[str]) -> list[Taken]:
         outcomes = self.pending.take()
-        take = Call("take", [self.processing, *map(self.keys.queue, queues)],
-                    [self.prefetch.count(), WAKE_UP])
+        keys = [self.processing, *map(self.keys.queue, queues), *map(self.keys.marker, queues)]
+        take = Call("take", keys, [self.prefetch.count()])
         calls = [*calls_for(outcomes, self.keys, self.processing),
                  migrate_delayed_call(self.keys, queues, self.registry.clock.now()), take]
         try:
@@ -122,28 +128,19 @@ class Fetcher:
         self._next_due_at = float(next_due) if next_due else None
         return [Taken.parse(raw) for raw in raws]
 
-    def _wait(self, queues: Sequence[str]) -> list[Taken]:
-        """Block on one queue until a job arrives, a delayed job falls due, or a timeout."""
-        # One queue can be waited on for the whole timeout; with several, take turns
-        # quickly, since a blocking move watches only one list.
-        timeout = self.block_timeout if len(queues) == 1 else min(self.block_timeout, 0.1)
+    def _wait(self, queues: Sequence[str]) -> None:
+        """Block until a queue has a job, a delayed job falls due, or block_timeout passes."""
+        timeout = self.block_timeout
         if self._next_due_at is not None:
             due_in = self._next_due_at - self.registry.clock.now()
             if due_in <= REDIS_TICK_SECONDS:
                 # Redis ends a blocking wait only on its tick (hz 10: every 100 ms), so a
                 # job due sooner is waited for here, to start on time.
                 self.stopping.wait(max(due_in, 0.0))
-                return []
+                return
             timeout = min(timeout, due_in - REDIS_TICK_SECONDS)
-        queue = queues[self._idle_rounds % len(queues)]
-        self._idle_rounds += 1
-        # redis-py types the timeout as int; Redis 6+ takes fractions of a second.
-        raw = self.redis.blmove(self.keys.queue(queue), self.processing, timeout,  # type: ignore[arg-type]
-                                "LEFT", "RIGHT")
-        if raw == WAKE_UP:  # a delayed job falls due before the wait would have ended
-            self.redis.lrem(self.processing, -1, WAKE_UP)
-            return []
-        return [Taken.parse(str(raw))] if raw is not None else []
+        # Whatever woke it, the next fetch takes the job, or learns the new due time.
+        self.redis.bzpopmin([self.keys.marker(queue) for queue in queues], timeout)
 
     def _start(self, taken: list[Taken]) -> list[Taken]:
         """Count an attempt for each job taken and mark it running (start.lua)."""

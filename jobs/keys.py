@@ -2,8 +2,10 @@
 
 | key                         | type | holds                                             |
 | --------------------------- | ---- | ------------------------------------------------- |
-| `queue:<name>`              | list | job JSON waiting to run, oldest first; now and    |
-|                             |      | then a `wake-up` marker (see WAKE_UP below)       |
+| `queue:<name>`              | list | job JSON waiting to run, oldest first             |
+| `queue:marker:<name>`       | zset | one member, `next`, scored 0 while the queue has  |
+|                             |      | jobs, else by the earliest due time of one of its |
+|                             |      | delayed jobs: what a blocked worker waits on      |
 | `queue:delayed`             | zset | job JSON scored by due time (unix seconds)        |
 | `queue:processing:<worker>` | list | job JSON a worker took and has not finished       |
 | `queue:failed`              | list | job JSON + `error` + `failed_at`                  |
@@ -25,6 +27,8 @@
 | --------------------------- | ------------------------------------------ | --------------------- |
 | `queue:<name>`              | enqueue, QueueClient.push, migrate_delayed,| fetch (take), pop,    |
 |                             | requeue, reap, retry_failed                | dashboards            |
+| `queue:marker:<name>`       | every script that adds a job to the queue, | fetch (BZPOPMIN, the  |
+|                             | or to the delayed set (schedule, retry)    | blocking wait)        |
 | `queue:delayed`             | schedule, retry                            | migrate_delayed, dash.|
 | `queue:processing:<worker>` | take                                       | ack, retry, fail,     |
 |                             |                                            | requeue, reap, dash.  |
@@ -51,14 +55,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Not a key: what schedule.lua leaves on a queue to wake a worker blocked on it for a
-# delayed job due before its wait ends (not JSON, so never mistaken for a job). The fetch
-# drops it; dashboards skip it.
-WAKE_UP = "wake-up"
-
 # Queue names that would collide with the keys above.
 RESERVED_QUEUE_NAMES = frozenset(
-    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats", "relay"}
+    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats", "marker",
+     "relay"}
 )
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _JOB_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -107,6 +107,9 @@ class Keys:
     @property
     def failed(self) -> str:
         return self.prefix + "failed"
+
+    def marker(self, name: str) -> str:
+        return f"{self.prefix}marker:{check_queue_name(name)}"
 
     def processing(self, worker_id: str) -> str:
         return f"{self.prefix}processing:{worker_id}"

@@ -10,7 +10,7 @@ from redis import Redis
 from jobs.connection import queue_client_for
 from jobs.entry import parse_entry
 from jobs.invariant import InvariantCheck, places_of
-from jobs.keys import WAKE_UP, Keys
+from jobs.keys import Keys
 from jobs.snapshot import LIST_LIMIT, QueueSnapshot, WorkerInfo, build_snapshot
 from jobs.stats import HandlerStats, Throughput, minute_of
 
@@ -41,19 +41,15 @@ class QueueMonitor:
         with self.redis.pipeline(transaction=False) as pipe:
             for name in queues:
                 pipe.llen(self.keys.queue(name))
-                # Wake-up markers (jobs/lua/schedule.lua) share the list but are no jobs.
-                pipe.lpos(self.keys.queue(name), WAKE_UP, count=0, maxlen=LIST_LIMIT)
             pipe.zcard(self.keys.delayed)
             pipe.zrange(self.keys.delayed, 0, LIST_LIMIT - 1, withscores=True)
             pipe.llen(self.keys.failed)
             pipe.lrange(self.keys.failed, 0, LIST_LIMIT - 1)
             pipe.zrange(self.keys.workers, 0, -1, withscores=True)
             pipe.mget(self._counter_keys(minute_of(now), minutes))
-            *lengths, delayed_total, delayed, failed_total, failed, registry, counts = (
+            *waiting, delayed_total, delayed, failed_total, failed, registry, counts = (
                 pipe.execute()
             )
-        waiting = [n - len(markers) for n, markers in zip(lengths[0::2], lengths[1::2],
-                                                          strict=True)]
         return build_snapshot(
             dict(zip(queues, waiting, strict=True)), delayed, delayed_total, failed,
             failed_total, self._workers(registry, now),
@@ -108,7 +104,7 @@ class QueueMonitor:
         return [
             WorkerInfo(
                 worker_id, max(0.0, now - float(beat)),
-                [parse_entry(raw) for raw in holding if raw != WAKE_UP],
+                [parse_entry(raw) for raw in holding],
                 queues.split(",") if queues else None,
             )
             for (worker_id, beat), holding, queues in zip(

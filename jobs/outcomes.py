@@ -118,7 +118,7 @@ class Retry:
         a = self.attempt
         return Call(
             "retry",
-            [processing, keys.delayed, keys.job(a.job.id)],
+            [processing, keys.delayed, keys.job(a.job.id), keys.marker(a.job.queue)],
             [a.raw, a.job.to_json(), repr(self.due_at), self.error,
              a.history_entry("failed", self.error), repr(a.started_at), repr(a.finished_at)],
         )
@@ -185,8 +185,9 @@ class Requeue:
     seconds: ClassVar[None] = None
 
     def call(self, keys: Keys, processing: str) -> Call:
-        return Call("requeue", [processing, keys.queue(self.job.queue), keys.job(self.job.id)],
-                    [self.raw])
+        job = self.job
+        return Call("requeue", [processing, keys.queue(job.queue), keys.job(job.id),
+                                keys.marker(job.queue)], [self.raw])
 
 
 def failed_entry(job: Job, error: str, failed_at: float) -> str:

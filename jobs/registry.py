@@ -15,7 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from jobs.clock import ServerClock
-from jobs.keys import WAKE_UP, Keys
+from jobs.keys import Keys
 from jobs.outcomes import Malformed, Taken, failed_entry
 from jobs.pending import count_stale
 from jobs.scripts import Call, Scripts
@@ -78,15 +78,14 @@ class WorkerRegistry:
         a worker that holds nothing takes it off the registry.
         """
         processing = self.keys.processing(worker_id)
-        raws = [str(raw) for raw in self.redis.lrange(processing, 0, -1) if raw != WAKE_UP]
-        held = [Taken.parse(raw) for raw in raws]
+        held = [Taken.parse(str(raw)) for raw in self.redis.lrange(processing, 0, -1)]
         jobs = [(taken.raw, taken.job) for taken in held if taken.job is not None]
         now = self.clock.now()
         error = f"abandoned {self.max_recoveries + 1} times"
         keys = [self.keys.workers, processing, self.keys.failed, self.keys.worker(worker_id)]
         args: list[Any] = []
         for raw, job in reversed(jobs):  # each goes onto the front: last first keeps the order
-            keys += [self.keys.queue(job.queue), self.keys.job(job.id)]
+            keys += [self.keys.queue(job.queue), self.keys.job(job.id), self.keys.marker(job.queue)]
             args += [raw, failed_entry(job, error, now)]
         (result,) = self.scripts.run([self._reap_call(worker_id, dead_before, now, keys, args)])
         if not result:
@@ -105,7 +104,7 @@ class WorkerRegistry:
         self, worker_id: str, dead_before: float, now: float, keys: list[str], args: list[Any]
     ) -> Call:
         return Call("reap", keys, [worker_id, repr(dead_before), self.max_recoveries, repr(now),
-                                   WAKE_UP, *args])
+                                   *args])
 
 
 class Heartbeat(threading.Thread):

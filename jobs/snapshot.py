@@ -1,6 +1,6 @@
 """QueueSnapshot: the whole queue at one moment, as a dashboard shows it, read in two round trips.
 
-QueueMonitor.snapshot only reads (LLEN, LPOS, ZCARD, ZRANGE, LRANGE, MGET, HGET), pipelined:
+QueueMonitor.snapshot only reads (LLEN, ZCARD, ZRANGE, LRANGE, MGET, HGET), pipelined:
 the first round trip reads the queues, the delayed set, the failed list, the worker registry
 and the per-minute counters (jobs.stats); the second reads each registered worker's
 processing list and queues, which the first named (no second one when no worker is

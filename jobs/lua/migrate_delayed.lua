@@ -6,19 +6,22 @@
 --
 -- KEYS[1]     the delayed zset `queue:delayed`
 -- KEYS[2]     the failed list `queue:failed` (for an entry that is not a job)
--- KEYS[3..n]  the queue lists this caller serves, `queue:<name>`
--- ARGV[1]     now, unix seconds: jobs scored at or before it are due
--- ARGV[2]     at most this many jobs are moved in one call
--- ARGV[3..n]  the queue names, in the same order as KEYS[3..n]
+-- KEYS[3..q+2]     the q queue lists this caller serves, `queue:<name>`
+-- KEYS[q+3..2q+2]  their markers `queue:marker:<name>`, set when a job moves onto a queue
+-- ARGV[1]          now, unix seconds: jobs scored at or before it are due
+-- ARGV[2]          at most this many jobs are moved in one call
+-- ARGV[3..q+2]     the queue names, in the same order as KEYS[3..q+2]
 -- Returns     {moved, next due time as a string or false}. A due job of a queue this
 --             caller does not serve stays for a worker that serves it; at most twice
 --             ARGV[2] such jobs are stepped over, to bound the time Redis is blocked.
 local delayed, failed = KEYS[1], KEYS[2]
 local now, limit = ARGV[1], tonumber(ARGV[2])
 
-local queue_key = {}
+local queues = #ARGV - 2
+local queue_key, marker_key = {}, {}
 for i = 3, #ARGV do
   queue_key[ARGV[i]] = KEYS[i]
+  marker_key[ARGV[i]] = KEYS[i + queues]
 end
 
 local function is_job(decoded)
@@ -40,6 +43,7 @@ while moved < limit and skipped < limit * 2 do
       redis.call('ZREM', delayed, job)
     elseif queue_key[decoded.queue] then
       redis.call('RPUSH', queue_key[decoded.queue], job)
+      redis.call('ZADD', marker_key[decoded.queue], 'LT', 0, 'next')
       redis.call('ZREM', delayed, job)
       moved = moved + 1
     else

@@ -2,31 +2,32 @@
 --
 -- Why atomic: each job moves with LMOVE, so it is always in exactly one list; a worker
 -- that dies holding it leaves it in its processing list, not lost (the lesson's BLPOP
--- lost it).
+-- lost it). A queue left with jobs keeps its marker set, so another blocked worker
+-- wakes for them; an emptied queue's marker is cleared, unless it holds a due time.
 --
--- KEYS[1]     the worker's processing list `queue:processing:<worker>`
--- KEYS[2..n]  the queue lists `queue:<name>`, in the order they are served
--- ARGV[1]     how many jobs to take at most
--- ARGV[2]     the wake-up marker push leaves for blocked workers: dropped, not taken
--- Returns     the job JSON strings taken, in order
+-- KEYS[1]        the worker's processing list `queue:processing:<worker>`
+-- KEYS[2..n+1]   the n queue lists `queue:<name>`, in the order they are served
+-- KEYS[n+2..2n+1] their markers `queue:marker:<name>`, in the same order
+-- ARGV[1]        how many jobs to take at most
+-- Returns        the job JSON strings taken, in order
 local processing = KEYS[1]
-local count, wake_up = tonumber(ARGV[1]), ARGV[2]
+local count = tonumber(ARGV[1])
+local queues = (#KEYS - 1) / 2
 
 local taken = {}
-for i = 2, #KEYS do
+for i = 2, queues + 1 do
   while #taken < count do
     local job = redis.call('LMOVE', KEYS[i], processing, 'LEFT', 'RIGHT')
     if not job then
       break
     end
-    if job == wake_up then
-      redis.call('RPOP', processing)
-    else
-      taken[#taken + 1] = job
-    end
+    taken[#taken + 1] = job
   end
-  if #taken >= count then
-    break
+  local marker = KEYS[i + queues]
+  if redis.call('LLEN', KEYS[i]) > 0 then
+    redis.call('ZADD', marker, 'LT', 0, 'next')
+  elseif redis.call('ZSCORE', marker, 'next') == '0' then
+    redis.call('ZREM', marker, 'next')
   end
 end
 return taken

@@ -15,14 +15,15 @@ from collections.abc import Mapping
 from redis import Redis
 from redis.exceptions import RedisError
 
+from jobs import Keys
 from shop.handlers.gateway import PaymentSettings
 
 logger = logging.getLogger(__name__)
 
 
 def settings_key(prefix: str) -> str:
-    """Return the key of the payment settings hash under prefix."""
-    return f"{prefix}demo:payment"
+    """Return the key of the payment settings hash under prefix (in jobs/keys.py's table)."""
+    return Keys(prefix).demo_payment
 
 
 def read_payment_settings(redis: Redis, prefix: str, defaults: PaymentSettings) -> PaymentSettings:

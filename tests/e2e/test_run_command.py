@@ -28,7 +28,7 @@ from tests.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 60.0  # generous: a cold CI machine imports Flask and SQLAlchemy five times
 JOBS_SECONDS = 60.0
-STOP_SECONDS = 45.0  # run.py gives the children 30 s, then kills them
+STOP_SECONDS = 60.0  # run.py gives the children 45 s, then kills them
 
 T = TypeVar("T")
 

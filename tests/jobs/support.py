@@ -13,7 +13,6 @@ from typing import Any
 import redis as redis_py
 
 from jobs import Job, JobQueue, JobState, Keys
-from jobs.keys import WAKE_UP
 from jobs.scripts import Call
 from jobs.worker import Worker
 
@@ -125,8 +124,8 @@ def hold_jobs(redis: redis_py.Redis, prefix: str, worker_id: str, jobs: list[Job
 
 
 def list_jobs(redis: redis_py.Redis, key: str) -> list[dict[str, Any]]:
-    """Parse every job JSON in a list, head first (skipping wake-up markers)."""
-    return [json.loads(raw) for raw in redis.lrange(key, 0, -1) if raw != WAKE_UP]
+    """Parse every job JSON in a list, head first."""
+    return [json.loads(raw) for raw in redis.lrange(key, 0, -1)]
 
 
 def list_ids(redis: redis_py.Redis, key: str) -> list[str]:
@@ -160,6 +159,6 @@ def exited(future: Future[Any]) -> Callable[[], str | None]:
     return reason
 
 
-def blocked_on_blmove(redis: redis_py.Redis) -> bool:
-    """Whether a client of this Redis is blocked in BLMOVE now (a worker waiting for a job)."""
-    return any(c["cmd"] == "blmove" and "b" in c["flags"] for c in redis.client_list())
+def blocked_waiting(redis: redis_py.Redis) -> bool:
+    """Whether a client of this Redis is blocked on queue markers now (a worker waiting)."""
+    return any(c["cmd"] == "bzpopmin" and "b" in c["flags"] for c in redis.client_list())

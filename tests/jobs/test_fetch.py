@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import redis as redis_py
 
-from jobs import WAKE_UP, FailedList, Job, Keys, QueueClient, WorkerRegistry
+from jobs import FailedList, Job, Keys, QueueClient, WorkerRegistry
 from jobs.fetch import Fetcher
 from jobs.outcomes import Ack, Attempt, Taken
-from tests.jobs.support import blocked_on_blmove, list_ids
+from tests.jobs.support import blocked_waiting, list_ids
 from tests.waiting import wait_for
 
 WORKER = "w1"
@@ -163,33 +163,38 @@ def test_a_fetch_without_a_state_hash_counts_on_from_the_jobs_json(
     assert taken.job is not None and taken.job.attempts == 3
 
 
-def test_a_fetch_drops_wake_up_markers(redis: redis_py.Redis, keys: Keys) -> None:
-    job = Job("h", {}, "default")
-    redis.rpush(keys.queue("default"), WAKE_UP, job.to_json(), WAKE_UP)
-
-    fetched = make_fetcher(redis, keys, prefetch=10).fetch(["default"], wait=False)
-
-    assert [taken.raw for taken in fetched] == [job.to_json()]
-    assert redis.lrange(keys.processing(WORKER), 0, -1) == [job.to_json()]
-    assert redis.llen(keys.queue("default")) == 0, "the markers are gone"
-
-
-def test_a_blocked_fetch_wakes_for_a_wake_up_marker_takes_nothing_and_drops_it(
-    redis: redis_py.Redis, keys: Keys
+def test_a_blocked_fetch_wakes_for_a_job_on_any_of_its_queues(
+    redis: redis_py.Redis, keys: Keys, client: QueueClient
 ) -> None:
-    # Given a fetch blocked on an empty queue for up to 5 s
-    fetcher = make_fetcher(redis, keys, block_timeout=5.0)
+    # Given a fetch of three queues blocked for up to 10 s
+    fetcher = make_fetcher(redis, keys, block_timeout=10.0)
+    queues = ["payments", "emails", "reports"]
     with ThreadPoolExecutor(1) as pool:
-        fetched = pool.submit(fetcher.fetch, ["default"], True)
-        wait_for(lambda: blocked_on_blmove(redis), "the fetch to block")
+        fetched = pool.submit(fetcher.fetch, queues, True)
+        wait_for(lambda: blocked_waiting(redis), "the fetch to block")
 
-        # When a wake-up marker arrives
-        redis.rpush(keys.queue("default"), WAKE_UP)
+        # When a job is queued on the last of them
+        job = Job("h", {}, "reports")
+        client.enqueue(job)
 
-        # Then the fetch returns at once with nothing, and the marker is gone
-        assert fetched.result(timeout=2) == []
-    assert redis.llen(keys.processing(WORKER)) == 0, "the worker holds no marker"
-    assert redis.llen(keys.queue("default")) == 0, "the queue holds no marker"
+        # Then the fetch returns long before its wait would have ended, and the next takes it
+        assert fetched.result(timeout=5) == []
+    (taken,) = fetcher.fetch(queues, wait=False)
+    assert taken.raw == job.to_json()
+
+
+def test_a_take_that_empties_a_queue_clears_its_marker(
+    fetcher: Fetcher, client: QueueClient, redis: redis_py.Redis, keys: Keys
+) -> None:
+    client.enqueue(Job("h", {}, "default"))
+    client.enqueue(Job("h", {}, "default"))
+    assert redis.zscore(keys.marker("default"), "next") == 0
+
+    fetcher.fetch(["default"], wait=False)
+    assert redis.zscore(keys.marker("default"), "next") == 0, "a job is left: keep waking"
+
+    fetcher.fetch(["default"], wait=False)
+    assert redis.zscore(keys.marker("default"), "next") is None, "empty: no worker to wake"
 
 
 def test_outcomes_are_recorded_in_the_fetchs_own_round_trip(

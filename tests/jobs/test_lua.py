@@ -132,7 +132,9 @@ def test_migrate_delayed_moves_at_most_argv_2_jobs(redis: redis_py.Redis, keys: 
     migrate = (LUA / "migrate_delayed.lua").read_text(encoding="utf-8")
 
     # When the script is told to move at most 10
-    moved, _ = redis.eval(migrate, 3, delayed, failed, queue, repr(time.time()), 10, "default")
+    marker = keys.marker("default")
+    moved, _ = redis.eval(migrate, 4, delayed, failed, queue, marker, repr(time.time()), 10,
+                          "default")
 
     # Then it moves 10
     assert moved == 10
@@ -148,11 +150,11 @@ def test_reap_returns_a_dead_workers_job_and_refuses_a_live_one(
     redis.rpush(processing, job.to_json())
     reap = (LUA / "reap.lua").read_text(encoding="utf-8")
     script_keys = [workers, processing, keys.failed, keys.worker("w1"), keys.queue("default"),
-                   keys.job(job.id)]
+                   keys.job(job.id), keys.marker("default")]
 
     def run_reap() -> object:
         now = time.time()
-        args = ["w1", repr(now - 30), 3, repr(now), "wake-up", job.to_json(), "{}"]
+        args = ["w1", repr(now - 30), 3, repr(now), job.to_json(), "{}"]
         return redis.eval(reap, len(script_keys), *script_keys, *args)
 
     # When it beat a moment ago, the script refuses (false reads as None)
@@ -173,10 +175,10 @@ def test_retry_failed_queues_a_failed_entry_once(redis: redis_py.Redis, keys: Ke
     entry = '{"entry": 1}'
     redis.rpush(failed, entry)
     script = (LUA / "retry_failed.lua").read_text(encoding="utf-8")
-    script_keys = [failed, queue, keys.job(job.id)]
+    script_keys = [failed, queue, keys.job(job.id), keys.marker("default")]
 
-    first = redis.eval(script, 3, *script_keys, entry, job.to_json(), repr(time.time()))
-    second = redis.eval(script, 3, *script_keys, entry, job.to_json(), repr(time.time()))
+    first = redis.eval(script, 4, *script_keys, entry, job.to_json(), repr(time.time()))
+    second = redis.eval(script, 4, *script_keys, entry, job.to_json(), repr(time.time()))
 
     assert (first, second) == (1, 0)
     assert redis.lrange(queue, 0, -1) == [job.to_json()]

@@ -16,7 +16,7 @@ from tests.jobs.support import (
     MakeWorker,
     Recorder,
     StartWorker,
-    blocked_on_blmove,
+    blocked_waiting,
     exited,
     state_of,
 )
@@ -142,7 +142,7 @@ def test_a_blocked_worker_wakes_for_a_delayed_job_due_before_its_wait_ends(
     ran_at: list[float] = []
     handler = Recorder(then=lambda payload: ran_at.append(time.time()))
     running = start_worker(make_worker({"remind": handler}, block_timeout=3.0))
-    wait_for(lambda: blocked_on_blmove(redis), "the worker to block", give_up=exited(running))
+    wait_for(lambda: blocked_waiting(redis), "the worker to block", give_up=exited(running))
 
     # When a job delayed by 0.3 s is dispatched
     due_at = time.time() + 0.3
@@ -151,6 +151,29 @@ def test_a_blocked_worker_wakes_for_a_delayed_job_due_before_its_wait_ends(
     # Then it runs at its due time, not when the 3 s wait ends (a generous bound)
     wait_for(lambda: bool(ran_at), "the job to run", seconds=5.0, give_up=exited(running))
     assert due_at <= ran_at[0] < due_at + 1.0
+
+
+def test_queue_lists_hold_only_jobs_while_delayed_jobs_wake_a_blocked_worker(
+    make_worker: MakeWorker, start_worker: StartWorker, job_queue: JobQueue,
+    redis: redis_py.Redis, keys: Keys,
+) -> None:
+    # Given a worker on three queues, blocked for up to 3 s
+    queues = ["payments", "emails", "reports"]
+    handler = Recorder()
+    running = start_worker(make_worker({"remind": handler}, block_timeout=3.0), queues)
+    wait_for(lambda: blocked_waiting(redis), "the worker to block", give_up=exited(running))
+
+    # When jobs delayed by 0.3 to 0.6 s are dispatched onto each queue, sooner each time
+    job_ids = [job_queue.dispatch(queue, "remind", {"n": n}, delay=0.6 - 0.1 * n)
+               for n, queue in enumerate(queues)]
+
+    # Then no queue list holds anything until they fall due: no wake-up entries in them
+    assert [redis.llen(keys.queue(queue)) for queue in queues] == [0, 0, 0]
+    assert [redis.lrange(keys.queue(queue), 0, -1) for queue in queues] == [[], [], []]
+    # and the worker runs every one before its 3 s wait would have ended
+    wait_for(lambda: len(handler.payloads) == 3, "the three jobs to run", seconds=2.5,
+             give_up=exited(running))
+    assert [state.state for state in job_queue.states(job_ids) if state] == ["succeeded"] * 3
 
 
 def test_two_workers_run_each_of_2000_jobs_exactly_once(

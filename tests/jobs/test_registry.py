@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis as redis_py
 
-from jobs import WAKE_UP, FailedList, Job, JobQueue, Keys, WorkerRegistry, connect
+from jobs import FailedList, Job, JobQueue, Keys, WorkerRegistry, connect
 from tests.jobs.support import hold_jobs, list_ids, state_of, states_of
 from tests.waiting import wait_for
 
@@ -225,24 +225,6 @@ def test_reap_moves_malformed_data_of_a_dead_worker_to_failed(
     assert entry["raw"] == "not json"
     assert entry["error"].startswith("Malformed job: not JSON")
     assert redis.lrange(keys.queue("default"), 0, -1) == [job.to_json()]
-    assert redis.llen(keys.processing(DEAD)) == 0, "the dead worker holds nothing"
-    assert redis.zscore(keys.workers, DEAD) is None, "the dead worker left the registry"
-
-
-def test_reap_drops_a_wake_up_marker_a_dead_worker_held(
-    registry: WorkerRegistry, redis: redis_py.Redis, keys: Keys
-) -> None:
-    # Given a dead worker killed while holding a wake-up marker, and a job
-    job = Job("h", {}, "default")
-    held_by(redis, keys, DEAD, [job], last_beat=0.0)
-    redis.rpush(keys.processing(DEAD), WAKE_UP)
-
-    # When it is reaped
-    returned = registry.reap(DEAD, time.time() - 30)
-
-    # Then the job is back on its queue, the marker gone, and the worker with it
-    assert returned == (1, 0)
-    assert redis.lrange(keys.queue("default"), 0, -1) == [job.to_json()], "no marker queued"
     assert redis.llen(keys.processing(DEAD)) == 0, "the dead worker holds nothing"
     assert redis.zscore(keys.workers, DEAD) is None, "the dead worker left the registry"
 

@@ -6,7 +6,7 @@ import time
 
 import redis as redis_py
 
-from jobs import WAKE_UP, JobQueue, Keys, Worker, WorkerRegistry
+from jobs import JobQueue, Keys, Worker, WorkerRegistry
 from jobs.snapshot import LIST_LIMIT
 from tests.jobs.support import job_in_progress
 
@@ -61,21 +61,6 @@ def test_malformed_data_in_the_failed_list_is_shown_as_it_came(
     assert failed.id is None
     assert failed.data == "not json {"
     assert failed.error is not None and failed.error.startswith("Malformed job")
-
-
-def test_wake_up_markers_are_not_counted_as_jobs(
-    job_queue: JobQueue, redis: redis_py.Redis, prefix: str
-) -> None:
-    job_queue.dispatch("payments", "process_payment", {})
-    redis.rpush(Keys(prefix).queue("payments"), WAKE_UP)
-    WorkerRegistry(redis, Keys(prefix), "w1", max_recoveries=3).register(["payments"])
-    redis.rpush(Keys(prefix).processing("w1"), WAKE_UP)
-
-    snapshot = job_queue.snapshot(["payments"])
-
-    assert [(d.name, d.waiting) for d in snapshot.depths] == [("payments", 1)]
-    [worker] = snapshot.workers
-    assert (worker.holding, worker.current_job, worker.queues) == ([], None, ["payments"])
 
 
 def test_past_the_list_limit_the_split_by_queue_says_it_is_truncated(
