@@ -6,12 +6,14 @@
 | `queue:marker:<name>`       | zset | one member, `next`, scored 0 while the queue has  |
 |                             |      | jobs, else by the earliest due time of one of its |
 |                             |      | delayed jobs: what a blocked worker waits on      |
-| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)        |
+| `queue:delayed`             | zset | job JSON scored by due time (unix s, by Redis's   |
+|                             |      | clock)                                            |
 | `queue:processing:<worker>` | list | job JSON a worker took and has not finished       |
 | `queue:failed`              | list | job JSON + `error` + `failed_at`                  |
 | `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one       |
 |                             |      | `run:<n>` history entry (JSON) per attempt ended  |
-| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)      |
+| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s, by   |
+|                             |      | Redis's clock: jobs/clock.py)                     |
 | `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at          |
 | `queue:reaper`              | str  | the id of the worker reaping now (a lock)         |
 | `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (kept 2 h)        |
