@@ -6,8 +6,9 @@
 3. starts the web app, 4 workers (the lesson's numprocs=4) and the outbox relay, which
    queues the jobs the web app could not, every line they print prefixed with the
    process's name; a worker that dies (the demo's "kill a worker") is started again, as
-   supervisor's autorestart does; in demo mode (unless SHOP_DEMO=0) retries back off
-   from 1 s and a dead worker's jobs come back within about 9 s, so an audience sees it;
+   supervisor's autorestart does; it asks for demo mode (SHOP_DEMO=1, unless set), and says
+   so: the demo controls and the fault panel are on, retries back off from 1 s and a dead
+   worker's jobs come back within about 9 s, so an audience sees it;
 4. on Ctrl-C (or SIGTERM) sends SIGINT to each, waits until all have exited (a worker
    finishes its current job first), then stops Redis, last, as the workers need it.
 """
@@ -166,8 +167,11 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # children's lines show as they are printed
-    if parse_flag(env.get("SHOP_DEMO", "1")):
+    env.setdefault("SHOP_DEMO", "1")  # the app itself is in production mode unless asked
+    if parse_flag(env["SHOP_DEMO"]):
         env = DEMO_ENV | env  # what the user set wins
+        say("demo mode is on (SHOP_DEMO=1): the demo controls and the fault panel, which "
+            "kills workers, are open to whoever reaches the web app; never on a server")
     redis_server = None
     if not env.get("REDIS_URL"):
         redis_server = start_redis(Path(env.get("SHOP_INSTANCE_PATH") or ROOT / "instance"))

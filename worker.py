@@ -8,6 +8,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
 
 from jobs import Worker
 from jobs.keys import check_queue_name
@@ -15,6 +20,7 @@ from jobs.lesson_worker import LessonWorker
 from shop import create_app
 from shop.handlers import build_handlers
 from shop.orders import SHOP_QUEUES
+from shop.orders.relay import INTERVAL_SECONDS, MIN_AGE_SECONDS, Relay
 
 
 def queue_name(value: str) -> str:
@@ -76,8 +82,28 @@ def main(argv: list[str] | None = None) -> int:
         ),
         recovery_timeout=app.config["JOBS_RECOVERY_TIMEOUT"],
     )
-    worker.run(args.queue or SHOP_QUEUES, burst=args.burst)
+    if args.burst:
+        worker.run(args.queue or SHOP_QUEUES, burst=True)
+        return 0
+    with relaying(app):
+        worker.run(args.queue or SHOP_QUEUES)
     return 0
+
+
+@contextmanager
+def relaying(app: Flask) -> Iterator[None]:
+    """Relay the outbox in a thread while the worker runs: with only the web app and workers
+    running, as in the lesson, an order whose jobs Redis refused still gets them queued.
+    One process at a time makes a pass (RelayLock), however many workers run."""
+    relay = Relay(app.extensions["db"], app.extensions["queue"], INTERVAL_SECONDS,
+                  MIN_AGE_SECONDS)
+    thread = threading.Thread(target=relay.run, name="relay", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        relay.stopping.set()
+        thread.join(timeout=10)
 
 
 if __name__ == "__main__":

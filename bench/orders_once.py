@@ -8,6 +8,7 @@ given seconds.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -70,6 +71,8 @@ def run_once(configuration: Configuration, redis_url: str, seconds: float, folde
             "SHOP_PAYMENT_LATENCY": str(PAYMENT_LATENCY_SECONDS),
             # The production setting, except where the route exists only in the demo.
             "SHOP_DEMO": "1" if configuration.synchronous else "0",
+            # Production mode needs it; one for every gunicorn worker, as behind a balancer.
+            "SECRET_KEY": secrets.token_hex(32),
         }
         init_db(env)
         with running_shop(env, JOB_WORKERS, folder / "shop.log", gunicorn_args) as shop:

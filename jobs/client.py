@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from redis import Redis
 
+from jobs.clock import ServerClock
 from jobs.connection import queue_client_for
 from jobs.job import Job, MalformedJob
 from jobs.keys import Keys, check_queue_name
@@ -41,6 +42,9 @@ class QueueClient:
         self.redis = queue_client_for(redis)
         self.keys = Keys(prefix)
         self.scripts = Scripts(self.redis, wait_replicas, wait_timeout_seconds)
+        # Due times are on the server's clock, which every worker compares them with
+        # (schedule.lua reads it with TIME).
+        self.clock = ServerClock(self.redis)
 
     def push(self, queue: str, data: dict[str, Any]) -> str:
         """Add data to the end of queue, wrapped as the lesson does (id, payload,
@@ -93,18 +97,20 @@ class QueueClient:
 
     def migrate_delayed(self, queues: Sequence[str]) -> int:
         """Move due delayed jobs of these queues onto them; return how many moved."""
-        ((moved, _),) = self.scripts.run([migrate_delayed_call(self.keys, queues)])
+        calls = [migrate_delayed_call(self.keys, queues, self.clock.now())]
+        ((moved, _),) = self.scripts.run(calls)
         return int(moved)
 
     def _enqueue_call(self, job: Job, delay_seconds: float) -> Call:
         if delay_seconds > 0:
             keys = [self.keys.delayed, self.keys.job(job.id), self.keys.marker(job.queue)]
-            return Call("schedule", keys, [job.to_json(), repr(time.time() + delay_seconds)])
+            return Call("schedule", keys, [job.to_json(), repr(delay_seconds)])
         keys = [self.keys.queue(job.queue), self.keys.job(job.id), self.keys.marker(job.queue)]
         return Call("enqueue", keys, [job.to_json()])
 
 
-def migrate_delayed_call(keys: Keys, queues: Sequence[str]) -> Call:
-    """The call moving due delayed jobs of these queues onto them (migrate_delayed.lua)."""
+def migrate_delayed_call(keys: Keys, queues: Sequence[str], now: float) -> Call:
+    """The call moving the delayed jobs of these queues due at now (the server's clock, unix
+    seconds) onto them (migrate_delayed.lua)."""
     script_keys = [keys.delayed, keys.failed, *map(keys.queue, queues), *map(keys.marker, queues)]
-    return Call("migrate_delayed", script_keys, [repr(time.time()), MIGRATE_LIMIT, *queues])
+    return Call("migrate_delayed", script_keys, [repr(now), MIGRATE_LIMIT, *queues])

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -95,7 +94,7 @@ class Fetcher:
     def give_back(self, taken: Sequence[Taken]) -> None:
         """Jobs taken and never started (the worker is stopping): back to the front of
         their queues, in their order, their attempts not counted."""
-        now = time.time()
+        now = self.registry.clock.now()
         for item in reversed(taken):  # each goes onto the front: last first keeps the order
             self.pending.add(Requeue(item.raw, item.job) if item.job
                              else Malformed(item.raw, item.malformed or "", now))
@@ -118,7 +117,7 @@ class Fetcher:
         keys = [self.processing, *map(self.keys.queue, queues), *map(self.keys.marker, queues)]
         take = Call("take", keys, [self.prefetch.count()])
         calls = [*calls_for(outcomes, self.keys, self.processing),
-                 migrate_delayed_call(self.keys, queues), take]
+                 migrate_delayed_call(self.keys, queues, self.registry.clock.now()), take]
         try:
             *recorded, (_, next_due), raws = self.scripts.run(calls)
         except (ConnectionError, TimeoutError):
@@ -132,7 +131,7 @@ class Fetcher:
         """Block until a queue has a job, a delayed job falls due, or block_timeout passes."""
         timeout = self.block_timeout
         if self._next_due_at is not None:
-            due_in = self._next_due_at - time.time()
+            due_in = self._next_due_at - self.registry.clock.now()
             if due_in <= REDIS_TICK_SECONDS:
                 # Redis ends a blocking wait only on its tick (hz 10: every 100 ms), so a
                 # job due sooner is waited for here, to start on time.
@@ -148,7 +147,8 @@ class Fetcher:
         if not jobs:
             return taken
         keys = [self.keys.job(job.id) for job in jobs]
-        args = [repr(time.time()), self.registry.worker_id, *(job.attempts for job in jobs)]
+        started_at = self.registry.clock.now()
+        args = [repr(started_at), self.registry.worker_id, *(job.attempts for job in jobs)]
         attempts = iter(self.scripts.call(Call("start", keys, args)))
         return [replace(item, job=replace(item.job, attempts=int(next(attempts))))
                 if item.job is not None else item for item in taken]

@@ -6,12 +6,14 @@
 | `queue:marker:<name>`       | zset | one member, `next`, scored 0 while the queue has  |
 |                             |      | jobs, else by the earliest due time of one of its |
 |                             |      | delayed jobs: what a blocked worker waits on      |
-| `queue:delayed`             | zset | job JSON scored by due time (unix seconds)        |
+| `queue:delayed`             | zset | job JSON scored by due time (unix s, by Redis's   |
+|                             |      | clock)                                            |
 | `queue:processing:<worker>` | list | job JSON a worker took and has not finished       |
 | `queue:failed`              | list | job JSON + `error` + `failed_at`                  |
 | `queue:job:<id>`            | hash | state, attempts, error, timestamps, and one       |
 |                             |      | `run:<n>` history entry (JSON) per attempt ended  |
-| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s)      |
+| `queue:workers`             | zset | worker ids scored by last heartbeat (unix s, by   |
+|                             |      | Redis's clock: jobs/clock.py)                     |
 | `queue:worker:<id>`         | hash | a worker's queues, pid, host, started_at          |
 | `queue:reaper`              | str  | the id of the worker reaping now (a lock)         |
 | `queue:stats:processed:<m>` | str  | jobs succeeded in unix minute m (kept 2 h)        |
@@ -20,6 +22,8 @@
 |                             |      | `:le:<bound>` duration histogram counts           |
 | `queue:demo:payment`        | hash | the demo's payment latency and failure rate (the  |
 |                             |      | shop's own key, not the queue's)                  |
+| `queue:relay`               | str  | the process relaying the shop's outbox now (a     |
+|                             |      | lock; the shop's own key)                         |
 
 | key                         | written by (jobs/lua/*.lua, or the class)  | read by               |
 | --------------------------- | ------------------------------------------ | --------------------- |
@@ -38,6 +42,7 @@
 | `queue:reaper`              | WorkerRegistry.lock_reaper                 | WorkerRegistry        |
 | `queue:stats:*`             | ack, fail                                  | dashboards, /metrics  |
 | `queue:demo:payment`        | the shop's demo panel                      | the payment handler   |
+| `queue:relay`               | the shop's RelayLock                       | the shop's RelayLock  |
 
 A job is always in exactly one of the lists or the delayed set: the scripts move it
 atomically, and its hash says what happened to it. Workers take from the queue lists into
@@ -56,7 +61,8 @@ from dataclasses import dataclass
 
 # Queue names that would collide with the keys above.
 RESERVED_QUEUE_NAMES = frozenset(
-    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats", "marker"}
+    {"delayed", "failed", "processing", "job", "workers", "worker", "reaper", "stats", "marker",
+     "relay"}
 )
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _JOB_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -136,3 +142,7 @@ class Keys:
     @property
     def demo_payment(self) -> str:
         return self.prefix + "demo:payment"
+
+    @property
+    def relay(self) -> str:
+        return self.prefix + "relay"

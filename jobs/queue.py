@@ -99,7 +99,7 @@ class JobQueue:
     def _delayed_queues(self) -> list[str]:
         """The queues of the delayed jobs due now (a first read, before the move)."""
         due = self.redis.zrangebyscore(
-            self.keys.delayed, "-inf", time.time(), start=0, num=MIGRATE_LIMIT
+            self.keys.delayed, "-inf", self.client.clock.now(), start=0, num=MIGRATE_LIMIT
         )
         names = {parse_entry(str(raw)).queue for raw in due}
         return sorted(name for name in names if is_queue_name(name))

@@ -14,6 +14,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 
+from jobs.clock import ServerClock
 from jobs.keys import Keys
 from jobs.outcomes import Malformed, Taken, failed_entry
 from jobs.pending import count_stale
@@ -38,22 +39,28 @@ class WorkerRegistry:
         self.worker_id = worker_id
         self.max_recoveries = max_recoveries
         self.scripts = Scripts(redis)
+        # Heartbeats and the reaper's cutoff are on the server's clock: a host whose clock
+        # is ahead would otherwise take every other worker for dead.
+        self.clock = ServerClock(redis)
 
     def register(self, queues: Sequence[str]) -> None:
         """Record this worker as alive now, and what it serves (for dashboards)."""
+        self.clock.sync()
+        now = self.clock.now()
         description = {
             "queues": ",".join(queues), "pid": str(os.getpid()), "host": socket.gethostname(),
-            "started_at": repr(time.time()),
+            "started_at": repr(now),
         }
         with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(self.keys.workers, {self.worker_id: time.time()})
+            pipe.zadd(self.keys.workers, {self.worker_id: now})
             # redis-py's type for mapping wants a Mapping of a union, not of str.
             pipe.hset(self.keys.worker(self.worker_id), mapping=description)  # type: ignore[arg-type]
             pipe.execute()
 
     def heartbeat(self) -> None:
-        """Record this worker as alive now."""
-        self.redis.zadd(self.keys.workers, {self.worker_id: time.time()})
+        """Record this worker as alive now; learn the server's clock afresh first."""
+        self.clock.sync()
+        self.redis.zadd(self.keys.workers, {self.worker_id: self.clock.now()})
 
     def lock_reaper(self, seconds: float) -> bool:
         """Become the one reaper for `seconds`, unless another worker is."""
@@ -73,7 +80,7 @@ class WorkerRegistry:
         processing = self.keys.processing(worker_id)
         held = [Taken.parse(str(raw)) for raw in self.redis.lrange(processing, 0, -1)]
         jobs = [(taken.raw, taken.job) for taken in held if taken.job is not None]
-        now = time.time()
+        now = self.clock.now()
         error = f"abandoned {self.max_recoveries + 1} times"
         keys = [self.keys.workers, processing, self.keys.failed, self.keys.worker(worker_id)]
         args: list[Any] = []
@@ -141,7 +148,7 @@ class Heartbeat(threading.Thread):
         """Give back the jobs of every dead worker, if this worker is the reaper now."""
         if not self.registry.lock_reaper(lock_seconds):
             return 0
-        dead_before = time.time() - self.recovery_timeout
+        dead_before = self.registry.clock.now() - self.recovery_timeout
         total = 0
         for worker_id in self.registry.dead_workers(dead_before):
             returned, failed = self.registry.reap(worker_id, dead_before)

@@ -7,7 +7,6 @@ import os
 import secrets
 import socket
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -107,6 +106,10 @@ class Worker:
         """Ask the loop to stop after the job it is running."""
         self._stopping.set()
 
+    def now(self) -> float:
+        """The Redis server's time: attempts' times feed due times other hosts compare."""
+        return self.registry.clock.now()
+
     def process(self, job: Job) -> None:
         """Run the job with the handler registered under its name."""
         handler = self.handlers.get(job.handler)
@@ -130,8 +133,8 @@ class Worker:
         """Run one taken job within its time limit and say what became of it."""
         if taken.job is None:
             log.error("[ERROR] Malformed job moved to failed: %s", taken.malformed)
-            return Malformed(taken.raw, taken.malformed or "", time.time())
-        job, started_at = taken.job, time.time()
+            return Malformed(taken.raw, taken.malformed or "", self.now())
+        job, started_at = taken.job, self.now()
         handler = self.handlers.get(job.handler)
         if job.attempts > self._policy_for(handler).max_attempts:
             # Its earlier attempts never finished: each crashed its worker or was cut off.
@@ -152,11 +155,11 @@ class Worker:
         except Exception as raised:
             error = raised
         else:
-            attempt = Attempt(taken.raw, job, self.worker_id, started_at, time.time())
+            attempt = Attempt(taken.raw, job, self.worker_id, started_at, self.now())
             log.info("[OK] Job %s processed (handler %s, attempt %d, %.3f s)",
                      job.id, job.handler, job.attempts, attempt.seconds)
             return Ack(attempt, self.keep_succeeded_seconds)
-        attempt = Attempt(taken.raw, job, self.worker_id, started_at, time.time())
+        attempt = Attempt(taken.raw, job, self.worker_id, started_at, self.now())
         log.error("[ERROR] Job %s: %s (handler %s, attempt %d)",
                   job.id, describe(error), job.handler, job.attempts)
         return self.handle_failure(attempt, error)

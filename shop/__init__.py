@@ -41,6 +41,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     relay.init_app(app)
     # Running it: the queue dashboard, /healthz, /metrics, `flask jobs`.
     ops.init_app(app)
-    # The demo (404 unless SHOP_DEMO): its controls, the faults, POST /orders/sync.
+    # The demo (404 unless SHOP_DEMO=1): its controls, the faults, POST /orders/sync.
     demo.init_app(app)
     return app

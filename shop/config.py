@@ -35,13 +35,15 @@ DEFAULTS: dict[str, Any] = {
     "SHOP_PAYMENT_FAILURE_RATE": 0.0,
     "SHOP_PAYMENT_SEED": None,
     "SHOP_IDEMPOTENCY_TTL": 24 * 60 * 60.0,
-    # Demo mode (the default, for `make run` and `flask run`): the demo controls and fault
-    # panel are on and the dashboard is open. SHOP_DEMO=0 is the production setting: no demo
-    # controls, and the dashboard only with SHOP_DASHBOARD_TOKEN (HTTP basic or bearer).
-    "SHOP_DEMO": True,
+    # Demo mode, only when asked for (SHOP_DEMO=1; `make run` asks): the demo controls and
+    # the fault panel, which kills processes, are on and the dashboard is open. Without it,
+    # production: no demo routes, and the dashboard only with SHOP_DASHBOARD_TOKEN (HTTP
+    # basic or bearer). Whoever reaches the app must not get the fault panel by default.
+    "SHOP_DEMO": False,
     "SHOP_DASHBOARD_TOKEN": None,
-    # Signs the session cookie that carries the CSRF token; unset: one kept in the instance
-    # folder (shop.web.secret_key), so every process of one install shares it.
+    # Signs the session cookie that carries the CSRF token. Required outside demo mode (the
+    # same on every host behind one load balancer); in demo mode, unset: one kept in the
+    # instance folder (shop.web.secret_key).
     "SECRET_KEY": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Flask-WTF checks CSRF only where shop.web.csrf says: form posts, never JSON API calls.

@@ -47,7 +47,8 @@ class Database:
 # writer for readers, and one fsync per commit (of the log) instead of the rollback
 # journal's several. synchronous stays FULL, not WAL's usual NORMAL: NORMAL may lose the
 # last commits to a power loss, and SQLite would then give a lost order's id to the next
-# one, whose jobs (ids "order-<id>-...") Redis would skip as already queued. busy_timeout
+# one (its jobs are safe: their ids come from the order's public id, but a customer could
+# be shown another's order under the old id). busy_timeout
 # first: a writer, or the switch to WAL, waits up to 5 s for another's lock instead of
 # failing with "database is locked".
 SQLITE_PRAGMAS = ("busy_timeout=5000", "journal_mode=WAL", "synchronous=FULL")

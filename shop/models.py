@@ -7,6 +7,7 @@ Every change to a table goes through a migration in shop/migrations/.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,11 @@ from shop.columns import Base, UtcDateTime, utc_now
 __all__ = ["Base", "Order", "OrderItem", "OrderJob", "Payment", "Product", "Report", "utc_now"]
 
 ORDER_STATUSES = ("pending", "paid", "payment_failed")
+
+
+def new_public_id() -> str:
+    """Return a random order id for outside the database: 16 hex digits, never reused."""
+    return secrets.token_hex(8)
 
 
 class Product(Base):
@@ -35,6 +41,10 @@ class Order(Base):
 
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The order's name outside this database: in its job ids and its payment's idempotency
+    # key, which Redis and the gateway remember. A database recreated (a reset demo, a
+    # restored backup) hands out its integer ids again; random ones are not reused.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     email: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(
         Enum(*ORDER_STATUSES, name="order_status", native_enum=False, create_constraint=True),
@@ -88,7 +98,7 @@ class OrderJob(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    # "order-<order id>-<type>": pushing it again is a no-op in Redis (JobQueue.dispatch).
+    # "order-<order public id>-<type>": pushing it again is a no-op in Redis (JobQueue.dispatch).
     job_id: Mapped[str] = mapped_column(String(128), unique=True)
     type: Mapped[str] = mapped_column(String(50))
     queue: Mapped[str] = mapped_column(String(50))

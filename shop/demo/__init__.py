@@ -1,7 +1,7 @@
 """The demo, which a learner may skip: controls, faults, the synchronous checkout, its panel.
 
 Nothing outside this package imports it; create_app registers it here. Every route of it
-exists only in demo mode (SHOP_DEMO, on by default): under SHOP_DEMO=0 each answers 404.
+exists only in demo mode (SHOP_DEMO=1, which `make run` sets): otherwise each answers 404.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Demo mode: on for `make run` and `flask run`, off under the production setting SHOP_DEMO=0."""
+"""Demo mode: on only when asked for (SHOP_DEMO=1, which `make run` sets); off, production."""
 
 from __future__ import annotations
 

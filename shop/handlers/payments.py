@@ -16,9 +16,10 @@ from shop.orders.services import InvalidPayload, OrderNotFound, get_order, read_
 logger = logging.getLogger(__name__)
 
 
-def payment_key(order_id: int) -> str:
-    """Return the gateway idempotency key of an order's charge: one charge per order."""
-    return f"order-{order_id}"
+def payment_key(public_id: str) -> str:
+    """Return the gateway idempotency key of an order's charge: one charge per order. From
+    its public id: the gateway outlives the database, whose integer ids come back."""
+    return f"order-{public_id}"
 
 
 class ProcessPayment:
@@ -48,9 +49,9 @@ class ProcessPayment:
             if order.payment is not None:
                 logger.info("order %s already paid (%s)", order_id, order.payment.gateway_reference)
                 return
-            amount_cents = order.total_cents
+            amount_cents, public_id = order.total_cents, order.public_id
         # The session is closed here: no connection or lock is held while the gateway is slow.
-        reference = self.gateway.charge(amount_cents, idempotency_key=payment_key(order_id))
+        reference = self.gateway.charge(amount_cents, idempotency_key=payment_key(public_id))
         try:
             with self.sessions.begin() as session:
                 payment = Payment(

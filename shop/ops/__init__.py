@@ -1,10 +1,11 @@
-"""Running the shop: the queue dashboard, /healthz, /metrics and the `flask jobs` commands."""
+"""Running the shop: the queue dashboard, /healthz, /metrics, the `flask jobs` commands, and
+a warning at start when Redis's settings may lose jobs."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from shop.ops import dashboard, health, jobs_cli, metrics
+from shop.ops import dashboard, health, jobs_cli, metrics, redis_settings
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions["metrics"] = metrics.build_registry(app.extensions["queue"])
     jobs_cli.init_app(app)
+    redis_settings.warn_at_start(app)

@@ -1,4 +1,5 @@
-"""GET /healthz: is the database up, is Redis up; 200, or 503 naming what is down."""
+"""GET /healthz: is the database up, is Redis up; 200, or 503 naming what is down. It also
+lists the Redis settings that may lose jobs (shop.ops.redis_settings): a risk, not an outage."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from shop.db import current_database
 from shop.extensions import current_redis
+from shop.ops.redis_settings import redis_risks
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +31,23 @@ def database_status() -> str:
     return "ok"
 
 
-def redis_status() -> str:
-    """Return "ok" if the queue's Redis answers PING (within its short timeouts), else "down"."""
+def redis_status() -> tuple[str, list[str]]:
+    """Return "ok" and the risky settings if the queue's Redis answers (within its short
+    timeouts), else "down" and no settings."""
     try:
-        current_redis().ping()
+        return "ok", redis_risks(current_redis())
     except RedisError as error:
         logger.warning("health check: Redis down: %s", error)
-        return "down"
-    return "ok"
+        return "down", []
 
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Answer 200 when both are up, else 503; the body names each one's status."""
+    """Answer 200 when both are up, else 503; the body names each one's status and the
+    Redis settings that may lose jobs."""
     # Only "ok" or "down": the errors (hosts, ports) go to the log, not to whoever asks.
-    statuses = {"database": database_status(), "redis": redis_status()}
+    redis, risks = redis_status()
+    statuses = {"database": database_status(), "redis": redis}
     healthy = all(status == "ok" for status in statuses.values())
-    return statuses, 200 if healthy else 503, {"Cache-Control": "no-store"}
+    body = {**statuses, "redis_risks": risks}
+    return body, 200 if healthy else 503, {"Cache-Control": "no-store"}

@@ -3,8 +3,8 @@
 Writing the order and its jobs in one transaction means neither exists without the other.
 Pushing after the commit means a worker never pops a job for an order it cannot see yet.
 Whatever the push did not confirm (Redis down, the process died) keeps pushed_at NULL and
-the relay (shop.orders.relay) pushes it later; each job's id is derived from the order and the job
-type, so a push that happens twice queues the job once.
+the relay (shop.orders.relay) pushes it later; each job's id is derived from the order's public
+id and the job type, so a push that happens twice queues the job once.
 """
 
 from __future__ import annotations
@@ -23,16 +23,17 @@ from shop.orders.services import JOB_QUEUES, order_payload
 logger = logging.getLogger(__name__)
 
 
-def order_job_id(order_id: int, job_type: str) -> str:
-    """Return the id of an order's job of job_type, e.g. "order-42-process_payment"."""
-    return check_job_id(f"order-{order_id}-{job_type}")
+def order_job_id(public_id: str, job_type: str) -> str:
+    """Return the id of an order's job of job_type, e.g. "order-3f9c0a1b2c3d4e5f-process_payment",
+    from the order's public id: an integer id comes back when a database is recreated."""
+    return check_job_id(f"order-{public_id}-{job_type}")
 
 
 def record_order_jobs(session: Session, order: Order) -> list[OrderJob]:
     """Add the order's jobs, not yet pushed, to its transaction; the caller commits."""
     jobs = [
         OrderJob(
-            order_id=order.id, job_id=order_job_id(order.id, job_type), type=job_type,
+            order_id=order.id, job_id=order_job_id(order.public_id, job_type), type=job_type,
             queue=queue_name,
         )
         for job_type, queue_name in JOB_QUEUES.items()

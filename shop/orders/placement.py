@@ -114,6 +114,7 @@ def answer(order: Order, jobs: list[OrderJob], checkout: Checkout) -> StoredResp
         return StoredResponse(303, None, location)
     body = {
         "order_id": order.id,
+        "public_id": order.public_id,
         "status": order.status,
         "jobs": [{"id": job.job_id, "type": job.type, "queue": job.queue} for job in jobs],
     }

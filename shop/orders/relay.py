@@ -3,7 +3,8 @@
 A request pushes its order's jobs right after the commit; when Redis is down, or the process
 dies first, they stay in order_jobs with pushed_at NULL. The relay finds them and pushes them.
 A job Redis already has is not queued twice (its id comes from the order), so the relay and a
-request may both push one job, and so may two relays.
+request may both push one job. Every worker relays too (worker.py), and a RelayLock lets one
+process at a time make a pass, so `flask relay` is needed only where no worker runs.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from jobs import JobQueue
 from shop.db import Database
 from shop.models import OrderJob, utc_now
 from shop.orders.outbox import push_jobs
+from shop.orders.relay_lock import RelayLock
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100  # jobs read from the database, then pushed to Redis, per round trip
+INTERVAL_SECONDS = 1.0  # between passes
+MIN_AGE_SECONDS = 5.0  # a job younger than this is left to the request that wrote it
 
 
 def relay_once(database: Database, queue: JobQueue, min_age_seconds: float) -> int:
@@ -54,7 +58,7 @@ def relay_once(database: Database, queue: JobQueue, min_age_seconds: float) -> i
 class Relay:
     """Runs relay_once every interval until told to stop.
 
-    1. pushes the waiting jobs (relay_once), and logs how many;
+    1. pushes the waiting jobs (relay_once) if it holds the RelayLock, and logs how many;
     2. waits interval_seconds, or less when a signal comes;
     3. on SIGTERM or SIGINT finishes the pass it is in and returns; a database or Redis that
        is down is logged and tried again next pass.
@@ -67,6 +71,7 @@ class Relay:
         self.queue = queue
         self.interval_seconds = interval_seconds
         self.min_age_seconds = min_age_seconds
+        self.lock = RelayLock(queue.redis, queue.keys.relay)
         self.stopping = threading.Event()
 
     def run(self, once: bool = False) -> int:
@@ -74,7 +79,7 @@ class Relay:
         total = 0
         while not self.stopping.is_set():
             try:
-                pushed = relay_once(self.database, self.queue, self.min_age_seconds)
+                pushed = self.relay_if_first()
             except (OperationalError, RedisError) as error:
                 logger.warning("relay pass failed, trying again: %s", error)
                 pushed = 0
@@ -87,6 +92,15 @@ class Relay:
         logger.info("relay stopped; %d job(s) relayed", total)
         return total
 
+    def relay_if_first(self) -> int:
+        """One pass, unless another process is making one; return how many were pushed."""
+        if not self.lock.acquire():
+            return 0
+        try:
+            return relay_once(self.database, self.queue, self.min_age_seconds)
+        finally:
+            self.lock.release()
+
     def stop(self, signum: int, frame: FrameType | None) -> None:
         """Signal handler: only set the flag; the loop notices at once."""
         logger.info("received %s, stopping", signal.Signals(signum).name)
@@ -95,8 +109,9 @@ class Relay:
 
 @click.command("relay")
 @click.option("--once", is_flag=True, help="One pass, then exit (tests, cron).")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between passes.")
-@click.option("--min-age", default=5.0, show_default=True,
+@click.option("--interval", default=INTERVAL_SECONDS, show_default=True,
+              help="Seconds between passes.")
+@click.option("--min-age", default=MIN_AGE_SECONDS, show_default=True,
               help="Seconds a job is left to the request that wrote it.")
 @with_appcontext
 def relay_command(once: bool, interval: float, min_age: float) -> None:

@@ -57,6 +57,7 @@ class OrderSummary:
         order = self.order
         return {
             "order_id": order.id,
+            "public_id": order.public_id,
             "email": order.email,
             "status": self.status,
             "total_cents": order.total_cents,

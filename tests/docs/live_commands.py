@@ -6,6 +6,10 @@ from __future__ import annotations
 
 # The address the pages use; the test gives its shop a free port and swaps it in.
 BASE_URL = "http://127.0.0.1:5000"
+# The public ids of orders 1 and 2 as the pages show them. A shop draws them at random, so
+# the test swaps its own in where a command names one, and the pages' back into what the
+# commands print.
+PUBLIC_IDS = {1: "5c0a9e3b7d21f486", 2: "e2b74d09a1c3f865"}
 
 INIT_DB = "flask --app shop init-db"
 WEB = "flask --app shop run"
@@ -22,10 +26,10 @@ SHOW_ORDER = f"curl -s -H 'Accept: application/json' {BASE_URL}/orders/1"
 METRICS = f"curl -s {BASE_URL}/metrics"
 HEALTHZ = f"curl -s {BASE_URL}/healthz"
 FAILED = "flask --app shop jobs failed"
-SHOW_FAILED = "flask --app shop jobs show order-2-process_payment"
-RETRY = "flask --app shop jobs retry order-2-process_payment"
+SHOW_FAILED = f"flask --app shop jobs show order-{PUBLIC_IDS[2]}-process_payment"
+RETRY = f"flask --app shop jobs retry order-{PUBLIC_IDS[2]}-process_payment"
 RETRY_ALL = "flask --app shop jobs retry --all --handler process_payment"
-DELETE = "flask --app shop jobs delete order-2-process_payment"
+DELETE = f"flask --app shop jobs delete order-{PUBLIC_IDS[2]}-process_payment"
 PURGE = "flask --app shop jobs purge --yes"
 PYTEST_ONE_FILE = ".venv/bin/pytest tests/jobs/test_backoff.py"
 

@@ -56,8 +56,10 @@ NOT_RUN: dict[str, str] = {
     "git clone <this repo> /srv/shop && cd /srv/shop": "a server's setup",
     "python3 -m venv .venv && .venv/bin/pip install '.[deploy]'": "a server's setup",
     "sudo install -d -o www-data instance": "a server's setup (root)",
-    "DATABASE_URL='postgresql+psycopg://shop:CHANGE_ME@127.0.0.1:5432/shop' "
+    "SECRET_KEY='CHANGE_ME' DATABASE_URL='postgresql+psycopg://shop:CHANGE_ME@127.0.0.1:5432/shop' "
     ".venv/bin/flask --app shop init-db": "a server's PostgreSQL",
+    "sudo apt-get install redis-server": "a server's setup (root)",
+    "sudo install -d -o www-data /var/lib/shop/redis": "a server's setup (root)",
     "sudo mkdir -p /var/log/shop": "a server's setup (root)",
     "sudo cp deploy/supervisor/worker.conf /etc/supervisor/conf.d/shop.conf": "supervisor (root)",
     "sudo supervisorctl reread && sudo supervisorctl update": "supervisor (root)",

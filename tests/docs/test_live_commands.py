@@ -75,11 +75,27 @@ class Reader:
     ran: list[str] = field(default_factory=list)
     printed: list[str] = field(default_factory=list)
     started: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    public_ids: dict[str, str] = field(default_factory=dict)  # the pages' -> this shop's
+
+    def learn_public_id(self, http: Http, order_id: int) -> str:
+        """Map the pages' public id of an order to this shop's; return this shop's."""
+        public_id: str = http.get(f"/orders/{order_id}")["public_id"]
+        self.public_ids[doc.PUBLIC_IDS[order_id]] = public_id
+        return public_id
+
+    def as_the_pages_show(self, line: str) -> str:
+        """A printed line with this shop's public ids made the pages'."""
+        for shown, real in self.public_ids.items():
+            line = line.replace(real, shown)
+        return line
 
     def command(self, line: str) -> list[str]:
         assert line in doc.LIVE, line
         self.ran.append(line)
-        return ["bash", "-c", "exec " + line.replace(doc.BASE_URL, self.base_url)]
+        command = line.replace(doc.BASE_URL, self.base_url)
+        for shown, real in self.public_ids.items():
+            command = command.replace(shown, real)
+        return ["bash", "-c", "exec " + command]
 
     def run(self, line: str, **env: str) -> str:
         """Run a command to its end; fail unless it exits 0. Return what it printed."""
@@ -132,6 +148,7 @@ def reader(tmp_path: Path, redis_url: str, prefix: str, redis: redis_py.Redis) -
         SHOP_INSTANCE_PATH=str(tmp_path / "instance"),
         FLASK_RUN_PORT=str(port),
         SHOP_PAYMENT_LATENCY="0.05",
+        SHOP_DEMO="1",  # as the deployment page has the reader set, to run it as make run does
     )
     terminal = Reader(env, tmp_path, f"http://127.0.0.1:{port}")
     try:
@@ -172,6 +189,7 @@ def test_the_commands_of_the_pages_run_and_print_what_the_pages_show(reader: Rea
     assert "TEA-SENCHA" in {product["sku"] for product in products}
     placed = json.loads(reader.run(doc.PLACE_ORDER))
     assert placed["order_id"] == 1, placed
+    reader.learn_public_id(http, 1)
 
     # Then the worker runs the order's three jobs, and the order says so
     wait_for(lambda: order_jobs(http, 1), "order 1's jobs to succeed", JOBS_SECONDS,
@@ -181,22 +199,25 @@ def test_the_commands_of_the_pages_run_and_print_what_the_pages_show(reader: Rea
 
     # And the operations page's endpoints answer
     assert "shop_jobs_processed_total" in reader.run(doc.METRICS)
-    assert json.loads(reader.run(doc.HEALTHZ)) == {"database": "ok", "redis": "ok"}
+    assert json.loads(reader.run(doc.HEALTHZ)) == {
+        "database": "ok", "redis": "ok", "redis_risks": []
+    }
     reader.stop(worker)
 
     # When order 2's payment is declined until it fails for good (the operations page)
     declining = {"SHOP_PAYMENT_FAILURE_RATE": "1", "JOBS_MAX_ATTEMPTS": "1"}
     assert http.post("/orders", ANOTHER_ORDER) == 201
+    second = reader.learn_public_id(http, 2)
     reader.run(doc.WORKER_BURST, **declining)
 
     # Then the jobs commands list it, show it, retry it, delete it and purge the rest
-    assert "order-2-process_payment" in reader.run(doc.FAILED)
+    assert f"order-{second}-process_payment" in reader.run(doc.FAILED)
     assert "attempt 1: failed" in reader.run(doc.SHOW_FAILED)
     assert "Queued 1 job again" in reader.run(doc.RETRY)
     reader.run(doc.WORKER_BURST, **declining)
     assert "Queued 1 job again" in reader.run(doc.RETRY_ALL)
     reader.run(doc.WORKER_BURST, **declining)
-    assert "Deleted failed job order-2-process_payment" in reader.run(doc.DELETE)
+    assert f"Deleted failed job order-{second}-process_payment" in reader.run(doc.DELETE)
     assert http.post("/orders", ANOTHER_ORDER) == 201
     reader.run(doc.WORKER_BURST, **declining)
     assert "Purged 1 job" in reader.run(doc.PURGE)
@@ -214,7 +235,7 @@ def test_the_commands_of_the_pages_run_and_print_what_the_pages_show(reader: Rea
 
     # Then every command was run, and every output the pages show was printed
     assert sorted(set(reader.ran)) == sorted(doc.LIVE)
-    printed = {shape(line) for line in reader.printed}
+    printed = {shape(reader.as_the_pages_show(line)) for line in reader.printed}
     others = [page for page in pages() if page not in workshop_pages()]
     not_printed = {line: pages for line, pages in output_lines(others).items()
                    if shape(line) not in printed}

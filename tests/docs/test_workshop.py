@@ -177,7 +177,8 @@ def test_the_workshop_steps_run_and_print_what_they_show(terminal: Terminal) -> 
     terminal.start("worker", live.WORKER)
     wait_for(lambda: states_of(http, 2) == {"running", "succeeded"}, "order 2's other jobs",
              JOBS_SECONDS)
-    assert "order-2-process_payment</code>: nowhere" in http.get("/demo/invariant")["html"]
+    lost = f"order-{http.get('/orders/2')['public_id']}-process_payment</code>: nowhere"
+    assert lost in http.get("/demo/invariant")["html"]
     terminal.stop("worker")
 
     # Step 5: the lesson's retry, every payment declined: new jobs, until the cap

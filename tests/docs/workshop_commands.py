@@ -4,7 +4,7 @@ it follows the steps in a fresh copy of the repository."""
 from __future__ import annotations
 
 EXPORT_REDIS_URL = "export REDIS_URL=$(cat instance/redis/url)"
-EXPORT_DEMO_SETTINGS = "export JOBS_RETRY_BASE=1 JOBS_RECOVERY_TIMEOUT=6"
+EXPORT_DEMO_SETTINGS = "export SHOP_DEMO=1 JOBS_RETRY_BASE=1 JOBS_RECOVERY_TIMEOUT=6"
 RPUSH = """redis-cli -u "$REDIS_URL" RPUSH queue:hello '{"type": "greet", "name": "Ada"}'"""
 LLEN = 'redis-cli -u "$REDIS_URL" LLEN queue:hello'
 BLPOP = 'redis-cli -u "$REDIS_URL" BLPOP queue:hello 5'

@@ -46,6 +46,9 @@ def shop(
         "DATABASE_URL": database_url,
         "JOBS_RETRY_BASE": "0.05",
         "SHOP_SMTP_HOST": "",
+        # Production mode, as deployed; a test of the demo sets SHOP_DEMO=1.
+        "SHOP_DEMO": "0",
+        "SECRET_KEY": "the-e2e-tests-secret",
     }
     shop = Shop(env, tmp_path)
     shop.run(sys.executable, "-m", "flask", "--app", "shop", "init-db")

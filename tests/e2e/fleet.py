@@ -66,23 +66,29 @@ class Fleet:
         self.events_path = self.tmp_path / "events.log"
         self.events_path.touch()
 
-    def start(self, name: str, *options: str) -> subprocess.Popen[bytes]:
-        """Start a worker with id `name` on the queue "work"; its output goes to <name>.log."""
+    def start(
+        self, name: str, *options: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start a worker with id `name` on the queue "work"; its output goes to <name>.log.
+
+        env: more environment variables for it (a faked clock, say)."""
         command = [
             sys.executable, "-m", "tests.e2e.recording_worker", "--redis-url", self.redis_url,
             "--prefix", self.prefix, "--events", str(self.events_path), "--worker-id", name,
             *options,
         ]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         with (self.tmp_path / f"{name}.log").open("ab") as log:  # the child keeps its own copy
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
                                        stderr=subprocess.STDOUT)
         self.workers[name] = process
         return process
 
-    def start_ready(self, name: str, *options: str) -> subprocess.Popen[bytes]:
+    def start_ready(
+        self, name: str, *options: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         """Start a worker and wait until it has registered in `queue:workers`."""
-        process = self.start(name, *options)
+        process = self.start(name, *options, env=env)
         wait_for(lambda: self.redis.zscore(self.keys.workers, name) is not None,
                  f"worker {name} to register")
         return process

@@ -36,7 +36,7 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
 @pytest.fixture
 def running_shop(shop: Shop) -> Http:
     """The web app and two workers; payments take 0.4 s, a job gets two attempts."""
-    shop.env |= {"SHOP_PAYMENT_LATENCY": "0.4", "JOBS_MAX_ATTEMPTS": "2"}
+    shop.env |= {"SHOP_DEMO": "1", "SHOP_PAYMENT_LATENCY": "0.4", "JOBS_MAX_ATTEMPTS": "2"}
     http = shop.start_web()
     shop.start_worker("worker.1")
     shop.start_worker("worker.2")
@@ -110,7 +110,8 @@ def test_a_failed_payment_is_retried_from_the_dashboard_by_clicking(
     expect(page.locator('[data-row="process_payment"] .tl-failed')).to_have_count(2)
     expect(page.locator('[data-row="process_payment"] .tl-backoff')).to_have_count(1)
     order_id = order_url.rsplit("/", 1)[1]
-    job_id = f"order-{order_id}-process_payment"
+    public_id = running_shop.get(f"/orders/{order_id}")["public_id"]
+    job_id = f"order-{public_id}-process_payment"
 
     # Then the dashboard lists it with its error, attempts and data
     page.get_by_role("link", name="Queue dashboard").click()
@@ -138,7 +139,7 @@ def test_a_failed_payment_is_retried_from_the_dashboard_by_clicking(
 @pytest.fixture
 def slow_shop(shop: Shop) -> Http:
     """The web app and two workers; payments take 2 s; a dead worker is noticed in 1.5 s."""
-    shop.env |= {"SHOP_PAYMENT_LATENCY": "2", "JOBS_RECOVERY_TIMEOUT": "1.5"}
+    shop.env |= {"SHOP_DEMO": "1", "SHOP_PAYMENT_LATENCY": "2", "JOBS_RECOVERY_TIMEOUT": "1.5"}
     http = shop.start_web()
     shop.start_worker("worker.1")
     shop.start_worker("worker.2")

@@ -45,7 +45,7 @@ def test_the_lessons_worker_killed_mid_job_loses_the_job_and_the_invariant_names
 ) -> None:
     # Given the web app alone, payments taking 3 s, and the lesson's worker started from
     # the fault panel
-    shop.env |= {"SHOP_PAYMENT_LATENCY": "3", "JOBS_RECOVERY_TIMEOUT": "1"}
+    shop.env |= {"SHOP_DEMO": "1", "SHOP_PAYMENT_LATENCY": "3", "JOBS_RECOVERY_TIMEOUT": "1"}
     http: Http = shop.start_web()
     page = browser.new_page()
     page.goto(http.base_url + "/")
@@ -64,7 +64,8 @@ def test_the_lessons_worker_killed_mid_job_loses_the_job_and_the_invariant_names
     expect(page.get_by_role("status").filter(has_text="Killed the lesson's worker")).to_be_visible()
 
     # Then the invariant names the payment as in no place
-    lost = f"order-{order_id}-process_payment: nowhere"
+    public_id = http.get(f"/orders/{order_id}")["public_id"]
+    lost = f"order-{public_id}-process_payment: nowhere"
     expect(page.locator(".invariant")).to_contain_text(lost, timeout=JOBS_SECONDS)
     save_screenshot(page, "lesson-worker-lost-job")
 

@@ -5,6 +5,7 @@ A Redis of the test's own is stopped and restarted on its port: never the suite'
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import time
@@ -95,3 +96,30 @@ def test_the_relay_process_pushes_when_redis_returns_and_exits_0_on_a_signal(
     relay.send_signal(stop_signal)
     assert relay.wait(timeout=30) == 0, shop.log("relay")
     assert "relayed 3 job(s)" in shop.log("relay")
+
+
+def test_with_only_the_web_app_and_workers_an_order_placed_while_redis_was_down_is_not_lost(
+    shop: Shop, own_redis: OwnRedis
+) -> None:
+    # Given the lesson's deployment: the web app and two workers, no relay process
+    shop.env |= {"REDIS_URL": own_redis.url, "SHOP_PAYMENT_LATENCY": "0.1"}
+    http = shop.start_web()
+    workers = [shop.start_worker(f"worker-{n}") for n in (1, 2)]
+    wait_for(lambda: all("Worker started" in shop.log(f"worker-{n}") for n in (1, 2)),
+             "the workers to start")
+
+    # When Redis stops, an order is placed, and Redis comes back empty (its data lost)
+    own_redis.stop()
+    _, body = place_order(http)
+    order_id = body["order_id"]
+    assert set(job_states(http, order_id).values()) == {("unqueued", None)}
+    shutil.rmtree(own_redis.data_dir)
+    own_redis.start()
+
+    # Then a worker relays the jobs, and they run, each once
+    wait_for(lambda: set(job_states(http, order_id).values()) == {("succeeded", 1)},
+             "the order's jobs to succeed", seconds=60)
+    logs = [shop.log(f"worker-{n}") for n in (1, 2)]
+    assert sum(log.count("[OK] Job") for log in logs) == 3
+    assert sum(log.count("relayed 3 job(s)") for log in logs) == 1
+    assert all(worker.poll() is None for worker in workers)

@@ -130,6 +130,7 @@ def test_run_command_serves_an_order_then_stops_cleanly_on_ctrl_c(launcher: Laun
         lambda: products_or_none(launcher.http), launcher, "GET /products", START_SECONDS
     )
     assert products, "init-db seeds the products"
+    assert "demo mode is on (SHOP_DEMO=1)" in launcher.log()
     redis_line = re.search(r"unset: started (\S+) \(pid (\d+)\)", launcher.log())
     assert redis_line, launcher.log()
     redis_pid = int(redis_line.group(2))

@@ -37,6 +37,8 @@ def sentinel_shop(tmp_path: Path, group: SentinelGroup) -> Iterator[Shop]:
         "REDIS_SENTINELS": group.sentinels_setting,
         "REDIS_SENTINEL_MASTER": MASTER_NAME,
         "JOBS_WAIT_REPLICAS": "1",
+        "SHOP_DEMO": "0",  # production mode, as deployed
+        "SECRET_KEY": "the-sentinel-tests-secret",
         "SHOP_INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}",
         "SHOP_PAYMENT_LATENCY": "0.5",

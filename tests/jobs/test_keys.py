@@ -80,7 +80,7 @@ def test_names_of_the_queues_own_keys_are_reserved(name: str) -> None:
 
 def test_the_reserved_names_are_exactly_the_queues_own_keys() -> None:
     keys = Keys("")
-    own = {keys.delayed, keys.failed, keys.workers, keys.reaper}
+    own = {keys.delayed, keys.failed, keys.workers, keys.reaper, keys.relay}
     own |= {keys.processing("w").partition(":")[0], keys.job("j").partition(":")[0]}
     own |= {keys.stats("processed", 1).partition(":")[0], keys.handler_stats.partition(":")[0]}
     own |= {keys.worker("w").partition(":")[0], keys.marker("q").partition(":")[0]}

@@ -23,6 +23,8 @@ def app(
     """The shop on the test's database and Redis prefix, migrated and seeded by init-db's code."""
     app = create_app({
         "TESTING": True,
+        # The demo's routes are tested here; production mode by create_app(app.config | ...).
+        "SHOP_DEMO": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

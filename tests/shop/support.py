@@ -39,13 +39,19 @@ def queued_job_ids(redis: redis_py.Redis, prefix: str) -> dict[str, list[str]]:
     }
 
 
-def order_jobs_waiting(order_id: int) -> dict[str, list[str]]:
+def order_jobs_waiting(public_id: str) -> dict[str, list[str]]:
     """Return queued_job_ids once the order's three jobs, and nothing else, wait on their queues."""
     return {
-        "payments": [f"order-{order_id}-process_payment"],
-        "emails": [f"order-{order_id}-order_confirmation"],
-        "reports": [f"order-{order_id}-generate_report"],
+        "payments": [f"order-{public_id}-process_payment"],
+        "emails": [f"order-{public_id}-order_confirmation"],
+        "reports": [f"order-{public_id}-generate_report"],
     }
+
+
+def public_id_of(database: Database, order_id: int) -> str:
+    """Return the public id of the order with this id."""
+    with database.sessions() as session:
+        return session.get_one(Order, order_id).public_id
 
 
 def run_worker(app: Flask, **options: Any) -> dict[str, int]:

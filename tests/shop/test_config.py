@@ -12,15 +12,17 @@ import shop
 from jobs import JobQueue
 from shop import create_app
 from shop.db import Database
+from shop.web.secret_key import MissingSecretKey
 
 
 @pytest.fixture
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No shop variables in the environment; the app's instance folder under tmp_path."""
     for name in ("DATABASE_URL", "REDIS_URL", "JOBS_PREFIX", "SHOP_SMTP_HOST", "SHOP_OUTBOX_DIR",
-                 "SHOP_PAYMENT_LATENCY", "JOBS_MAX_ATTEMPTS", "MAX_CONTENT_LENGTH"):
+                 "SHOP_PAYMENT_LATENCY", "JOBS_MAX_ATTEMPTS", "MAX_CONTENT_LENGTH", "SHOP_DEMO"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SHOP_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     return tmp_path
 
 
@@ -49,6 +51,31 @@ def test_defaults(clean_environment: Path) -> None:
     assert app.config["SHOP_PAYMENT_LATENCY"] == 1.5
     assert app.config["SHOP_PAYMENT_FAILURE_RATE"] == 0.0
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    assert app.config["SHOP_DEMO"] is False
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_outside_demo_mode_the_app_refuses_to_start_without_a_secret_key(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECRET_KEY")
+
+    with pytest.raises(MissingSecretKey, match=r"SECRET_KEY is not set.*SHOP_DEMO=1"):
+        create_app()
+
+
+def test_in_demo_mode_without_a_secret_key_one_is_kept_in_the_instance_folder(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.setenv("SHOP_DEMO", "1")
+
+    app = build()
+
+    assert app.config["SHOP_DEMO"] is True
+    key_file = clean_environment / "instance" / "secret_key"
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert build().config["SECRET_KEY"] == app.config["SECRET_KEY"]  # every process: one key
 
 
 def test_the_environment_overrides_defaults_with_parsed_values(

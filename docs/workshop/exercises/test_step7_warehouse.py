@@ -22,14 +22,15 @@ def test_a_paid_order_tells_the_warehouse_ten_seconds_later(
     assert "notify_warehouse" in handlers, "no notify_warehouse handler in build_handlers"
 
     # When an order is placed and a worker runs its payment
-    order_id = client.post("/orders", json=ORDER).get_json()["order_id"]
+    placed = client.post("/orders", json=ORDER).get_json()
+    order_id, public_id = placed["order_id"], placed["public_id"]
     paid_at = time.time()
     Worker(app.extensions["redis"], handlers, prefix=prefix, block_timeout=0.1).run(
         ["payments"], burst=True)
 
     # Then its warehouse job waits in the delayed set, for the warehouse queue, 10 s on
-    (state,) = app.extensions["queue"].states([f"order-{order_id}-notify_warehouse"])
-    assert state is not None, "paying the order dispatched no order-<id>-notify_warehouse job"
+    (state,) = app.extensions["queue"].states([f"order-{public_id}-notify_warehouse"])
+    assert state is not None, "paying the order dispatched no notify_warehouse job for it"
     assert (state.state, state.queue) == ("delayed", "warehouse"), state
     assert state.due_at is not None and 8 <= state.due_at - paid_at <= 12, state
 

@@ -7,13 +7,21 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import redis as redis_py
 from flask.testing import FlaskClient
 
 from jobs import JobQueue, Keys, Worker, WorkerRegistry, connect
-from shop.demo.faults import FaultRefused, drop_connections, kill_worker_mid_job, local_pid
+from shop.demo.faults import (
+    FaultRefused,
+    drop_connections,
+    is_own_worker,
+    kill_worker_mid_job,
+    local_pid,
+)
 from shop.extensions import client_name
 from tests.shop.support import post_form
 
@@ -59,26 +67,73 @@ def test_with_no_worker_running_a_job_nothing_is_killed(
 ) -> None:
     redis.zadd(Keys(prefix).workers, {f"{socket.gethostname()}:1:abc": 0})  # an idle worker
 
-    with pytest.raises(FaultRefused, match="No worker on this machine is running a job"):
+    with pytest.raises(FaultRefused, match="No worker started beside this web app"):
         kill_worker_mid_job(JobQueue(redis, prefix), fresh_seconds=30)
 
 
-def test_a_local_worker_holding_a_job_is_killed(redis: redis_py.Redis, prefix: str) -> None:
-    # Given a process of this host that passes for a worker ("worker" on its command line),
-    # registered with a fresh heartbeat and holding a job
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "worker"])
-    try:
-        worker_id = f"{socket.gethostname()}:{process.pid}:abc"
-        WorkerRegistry(redis, Keys(prefix), worker_id, max_recoveries=3).register(["payments"])
-        queue = JobQueue(redis, prefix)
-        job_id = queue.dispatch("payments", "process_payment", {})
-        keys = Keys(prefix)
-        redis.lmove(keys.queue("payments"), keys.processing(worker_id), "LEFT", "RIGHT")
+def hold_a_job(redis: redis_py.Redis, prefix: str, pid: int) -> tuple[str, str]:
+    """Register pid as a worker with a fresh heartbeat, holding a job; return both ids."""
+    worker_id = f"{socket.gethostname()}:{pid}:abc"
+    WorkerRegistry(redis, Keys(prefix), worker_id, max_recoveries=3).register(["payments"])
+    job_id = JobQueue(redis, prefix).dispatch("payments", "process_payment", {})
+    keys = Keys(prefix)
+    redis.lmove(keys.queue("payments"), keys.processing(worker_id), "LEFT", "RIGHT")
+    return worker_id, job_id
 
-        victim = kill_worker_mid_job(queue, fresh_seconds=30)
 
-        assert (victim.worker_id, victim.pid, victim.job_id) == (worker_id, process.pid, job_id)
-        assert process.wait(timeout=5) == -signal.SIGKILL
-    finally:
+@pytest.fixture
+def sleeper(tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
+    """Start processes, children of this test, running a script of a given name that sleeps."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(script_name: str) -> subprocess.Popen[bytes]:
+        script = tmp_path / script_name
+        script.write_text("import time\ntime.sleep(60)\n")
+        started.append(subprocess.Popen([sys.executable, str(script), "worker"]))
+        return started[-1]
+
+    yield start
+    for process in started:
         process.kill()
         process.wait()
+
+
+def test_a_worker_this_launcher_started_holding_a_job_is_killed(
+    redis: redis_py.Redis, prefix: str, sleeper: Callable[[str], subprocess.Popen[bytes]]
+) -> None:
+    # Given a worker.py this test started (the test plays run.py), holding a job
+    process = sleeper("worker.py")
+    worker_id, job_id = hold_a_job(redis, prefix, process.pid)
+
+    victim = kill_worker_mid_job(JobQueue(redis, prefix), 30, launcher_pid=os.getpid())
+
+    assert (victim.worker_id, victim.pid, victim.job_id) == (worker_id, process.pid, job_id)
+    assert process.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_a_forged_registry_entry_cannot_get_another_process_killed(
+    redis: redis_py.Redis, prefix: str, sleeper: Callable[[str], subprocess.Popen[bytes]]
+) -> None:
+    # Given registry entries naming processes that are not the shop's workers: one whose
+    # command line says "worker" (as a gunicorn worker's does), and a worker.py that this
+    # launcher did not start (the test's own parent's child: the test process itself is one)
+    impostor = sleeper("gunicorn.py")
+    hold_a_job(redis, prefix, impostor.pid)
+
+    # When the fault is asked for, Then nothing is killed
+    with pytest.raises(FaultRefused, match="No worker started beside this web app"):
+        kill_worker_mid_job(JobQueue(redis, prefix), 30, launcher_pid=os.getpid())
+    assert impostor.poll() is None
+    with pytest.raises(FaultRefused):
+        kill_worker_mid_job(JobQueue(redis, prefix), 30, launcher_pid=os.getppid())
+    assert impostor.poll() is None
+
+
+def test_a_worker_py_of_another_launcher_is_not_ours(
+    sleeper: Callable[[str], subprocess.Popen[bytes]]
+) -> None:
+    process = sleeper("worker.py")
+
+    assert is_own_worker(process.pid, os.getpid())
+    assert not is_own_worker(process.pid, os.getppid())
+    assert not is_own_worker(process.pid, 1)  # an orphaned web app proves nothing

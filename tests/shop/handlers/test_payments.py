@@ -44,7 +44,7 @@ def test_a_charged_order_is_paid_and_its_payment_recorded(database: Database, or
 
 
 def test_a_declined_charge_raises_and_records_nothing(database: Database, order: Order) -> None:
-    with pytest.raises(PaymentDeclined, match=f"order-{order.id}"):
+    with pytest.raises(PaymentDeclined, match=f"order-{order.public_id}"):
         handler(database, failure_rate=1.0).handle({"order_id": order.id})
 
     with database.sessions() as session:

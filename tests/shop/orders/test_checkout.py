@@ -159,7 +159,7 @@ def test_the_form_places_an_order_and_lands_on_its_page(
     order = session.scalars(select(Order)).one()
     assert response.headers["Location"] == f"/orders/{order.id}"
     assert order.total_cents == 5200
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order.id)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order.public_id)
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     assert f"Order #{order.id}" in page.text

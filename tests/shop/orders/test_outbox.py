@@ -45,8 +45,10 @@ def placed(session: Session) -> tuple[Order, list[OrderJob]]:
     return order, order_jobs
 
 
-def test_a_job_id_names_the_order_and_the_job_type() -> None:
-    assert order_job_id(42, "process_payment") == "order-42-process_payment"
+def test_a_job_id_names_the_order_by_its_public_id_and_the_job_type() -> None:
+    assert order_job_id("0a1b2c3d4e5f6789", "process_payment") == (
+        "order-0a1b2c3d4e5f6789-process_payment"
+    )
 
 
 def test_the_jobs_are_written_unpushed_in_the_orders_transaction(session: Session) -> None:
@@ -72,7 +74,8 @@ def test_pushed_jobs_wait_on_their_queues_and_are_marked_pushed(
     for job in order_jobs:
         [raw] = redis.lrange(Keys(prefix).queue(job.queue), 0, -1)
         queued = json.loads(raw)
-        assert (queued["id"], queued["handler"]) == (order_job_id(order.id, job.type), job.type)
+        expected_id = order_job_id(order.public_id, job.type)
+        assert (queued["id"], queued["handler"]) == (expected_id, job.type)
         assert queued["payload"] == {"order_id": order.id}
     session.expire_all()
     assert all(job.pushed_at is not None for job in session.scalars(select(OrderJob)))
@@ -114,7 +117,7 @@ def test_pushing_a_job_twice_queues_it_once(
     push_jobs(session, queue, order_jobs)
 
     # Then each is queued once
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order.id)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order.public_id)
 
 
 def test_with_redis_unreachable_the_jobs_stay_for_the_relay(

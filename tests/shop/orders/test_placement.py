@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from datetime import timedelta
@@ -27,6 +28,7 @@ from tests.shop.support import (
     count_orders,
     order_jobs_waiting,
     post_form,
+    public_id_of,
     queue_keys,
     queued_job_ids,
 )
@@ -53,7 +55,8 @@ def test_the_same_key_and_body_get_the_first_response_and_create_nothing(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert count_orders(database) == 1
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(first.json["order_id"])
+    public_id = public_id_of(database, first.json["order_id"])
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(public_id)
 
 
 def test_the_same_key_with_another_body_is_refused_naming_the_header(
@@ -143,7 +146,7 @@ def test_fifty_concurrent_posts_with_one_key_place_one_order(
     assert {response.json["order_id"] for response in winners} == {1}
     assert all(response.status_code in (201, 409) for response in responses)
     assert len(winners) >= 1
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(1)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(public_id_of(database, 1))
 
 
 def test_the_checkout_form_carries_a_fresh_key(client: FlaskClient) -> None:
@@ -171,14 +174,17 @@ def test_a_form_submitted_twice_places_one_order(client: FlaskClient, database: 
 
 
 def test_when_the_commit_fails_nothing_is_queued(
-    app: Flask, client: FlaskClient, database: Database, redis: redis_py.Redis, prefix: str
+    app: Flask, client: FlaskClient, database: Database, redis: redis_py.Redis, prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given an order 1, and a stray outbox row holding the job id order 2's payment will need
+    # (its public id made foreseeable here)
     with database.sessions() as session:
         order = place_order(session, "ada@example.com", [OrderLine("BISCUITS", 1)])
-        session.add(OrderJob(order_id=order.id, job_id="order-2-process_payment",
+        session.add(OrderJob(order_id=order.id, job_id="order-0123456789abcdef-process_payment",
                              type="process_payment", queue="payments"))
         session.commit()
+    monkeypatch.setattr(secrets, "token_hex", lambda nbytes: "0123456789abcdef")
 
     # When order 2 is posted, its commit fails for real on the UNIQUE job_id
     with pytest.raises(IntegrityError):  # TESTING: Flask lets the error through instead of a 500

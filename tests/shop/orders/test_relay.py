@@ -21,9 +21,10 @@ from shop.models import OrderJob, utc_now
 from shop.orders import relay
 from shop.orders.outbox import record_order_jobs
 from shop.orders.relay import Relay, relay_once
+from shop.orders.relay_lock import RelayLock
 from shop.orders.services import place_order
 from shop.orders.validation import OrderLine
-from tests.shop.support import order_jobs_waiting, queued_job_ids
+from tests.shop.support import order_jobs_waiting, public_id_of, queued_job_ids
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_waiting_jobs_are_pushed_and_marked(
     assert relay_once(database, queue, min_age_seconds=5) == 3
 
     assert unpushed(database) == []
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order_id)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(public_id_of(database, order_id))
 
 
 def test_jobs_younger_than_min_age_are_left_to_their_request(
@@ -84,7 +85,7 @@ def test_a_job_redis_already_has_is_not_queued_again(
     relay_once(database, queue, min_age_seconds=0)
 
     # Then each job is queued once, and now marked
-    assert queued_job_ids(redis, prefix) == order_jobs_waiting(order_id)
+    assert queued_job_ids(redis, prefix) == order_jobs_waiting(public_id_of(database, order_id))
     assert unpushed(database) == []
 
 
@@ -118,3 +119,34 @@ def test_the_relay_runs_until_stopped(database: Database, queue: JobQueue) -> No
     thread.join(timeout=10)
 
     assert not thread.is_alive()
+
+
+def test_one_process_relays_at_a_time(database: Database, queue: JobQueue) -> None:
+    # Given jobs waiting, and another process in the middle of a pass (it holds the lock)
+    waiting_order(database)
+    busy = Relay(database, queue, 1.0, 0)
+    assert busy.lock.acquire()
+
+    # When this one's turn comes, it leaves the pass to the other
+    relay_loop = Relay(database, queue, 1.0, 0)
+    assert relay_loop.run(once=True) == 0
+    assert len(unpushed(database)) == 3
+
+    # Then, once the other has released the lock, it makes the pass, and releases it in turn
+    busy.lock.release()
+    assert relay_loop.run(once=True) == 3
+    assert busy.lock.acquire()
+
+
+def test_a_lock_that_expired_and_was_taken_by_another_is_left_to_it(
+    database: Database, queue: JobQueue
+) -> None:
+    first = RelayLock(queue.redis, queue.keys.relay)
+    second = RelayLock(queue.redis, queue.keys.relay)
+    assert first.acquire()
+    queue.redis.delete(queue.keys.relay)  # as if it had expired
+    assert second.acquire()
+
+    first.release()
+
+    assert queue.redis.get(queue.keys.relay) == second.holder
