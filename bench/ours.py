@@ -1,6 +1,6 @@
 """The project's queue under test: `JobQueue.dispatch` in, `jobs.Worker` out.
 
-Besides what every system gets, it measures what only it promises (issue 6): the bulk
+Besides what every system gets, it measures what only it promises: the bulk
 path, delayed jobs' lateness, memory with many delayed jobs waiting, and 4 workers vs 2.
 """
 
