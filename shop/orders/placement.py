@@ -29,7 +29,7 @@ from shop.orders.idempotency import (
     stored_response,
 )
 from shop.orders.outbox import dispatch_jobs, record_order_jobs
-from shop.orders.request_timing import stamp, stamp_answer
+from shop.orders.request_timing import arrived_at, stamp_answer, stamp_answer_later
 from shop.orders.services import place_order
 from shop.orders.validation import OrderRequest
 from shop.web.errors import error_response
@@ -78,8 +78,9 @@ def place_once(
         claimed, stored = claim(session, key, request_fingerprint)
         if claimed is None:
             return Placed(replay(stored, request_fingerprint))
-    order = place_order(session, order_request.email, order_request.lines)
-    stamp(order, answered_later=not checkout.queue_jobs)
+    order = place_order(session, order_request.email, order_request.lines, arrived_at())
+    if checkout.queue_jobs:  # else the caller runs the jobs, then stamps its own answer
+        stamp_answer_later(order)
     jobs = record_order_jobs(session, order) if checkout.queue_jobs else []
     response = answer(order, jobs, checkout)
     if claimed is not None:
