@@ -57,13 +57,13 @@ worker: $(VENV)/installed-run
 web: $(VENV)/installed-run
 	$(BIN)/flask --app shop run --port $(PORT)
 
-## bench: the queue beside the lesson's loop, 3 interleaved rounds, and POST /orders under load
-##        (about 5 minutes); prints the table, writes bench/results/latest.{json,md}
+## bench: the queue beside the lesson's loop, 3 interleaved rounds, and POST /orders at rising rates
+##        (about 15 minutes); prints the tables, writes bench/results/latest.{json,md}
 bench: $(VENV)/installed-bench
 	$(BIN)/python -m bench.run
 
 ## bench-peers: the same plus RQ, Celery, Dramatiq, arq, SAQ and Huey, each in a throwaway
-##        virtualenv under /tmp/bench-peers-venv (about 15 minutes)
+##        virtualenv under /tmp/bench-peers-venv (about 25 minutes)
 bench-peers: $(VENV)/installed-bench
 	$(BIN)/python -m bench.run --peers
 

@@ -1,4 +1,4 @@
-"""The benchmark of issue 6: the project's queue beside the lesson's loop and other queues.
+"""The benchmark: the project's queue beside the lesson's loop and other queues, and POST /orders.
 
 `make bench` (or `python -m bench.run`) runs it; `make bench-peers` adds RQ, Celery,
 Dramatiq, arq, SAQ and Huey, each installed in a throwaway virtualenv outside the project.

@@ -20,6 +20,7 @@ import redis
 from bench import roundtrips
 from bench.drain import measure_drain, measure_enqueue
 from bench.latency import measure_pickup
+from bench.pinning import pinned_apart
 from bench.processes import serving_worker
 from bench.recorder import REDIS_ENV
 from bench.systems import SYSTEMS, Settings, System, load_system
@@ -30,7 +31,8 @@ def measure(system: System, settings: Settings) -> dict[str, Any]:
     client = redis.Redis.from_url(settings.redis_url)
     try:
         client.flushdb()
-        enqueue = measure_enqueue(system, client, settings.jobs)
+        with pinned_apart(client) as pinning:
+            enqueue = {**measure_enqueue(system, client, settings.jobs), "pinned": pinning}
         drain = measure_drain(system, client, settings)
         client.flushdb()
         with serving_worker(system.worker_command(burst=False), settings.workdir,

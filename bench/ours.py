@@ -1,6 +1,6 @@
 """The project's queue under test: `JobQueue.dispatch` in, `jobs.Worker` out.
 
-Besides what every system gets, it measures what only it promises (issue 6): the bulk
+Besides what every system gets, it measures what only it promises: the bulk
 path, delayed jobs' lateness, memory with many delayed jobs waiting, and 4 workers vs 2.
 """
 
@@ -13,6 +13,7 @@ import redis
 
 from bench import latency
 from bench.drain import DRAIN_TIMEOUT_SECONDS, summarise
+from bench.pinning import pinned_apart
 from bench.processes import serving_worker, start_worker, stop_worker, wait_for_result
 from bench.queue_worker import GO_KEY, HANDLER, QUEUE, READY_KEY
 from bench.recorder import rss_mb
@@ -51,9 +52,13 @@ class QueueSystem(System):
         return python_command("bench.queue_worker", *(["--burst"] if burst else []))
 
     def extras(self, client: redis.Redis, settings: Settings) -> dict[str, Any]:
+        # One connection each, so pinned, as the enqueue of every system is (bench.measure).
+        with pinned_apart(client) as pinning:
+            dispatch_vs_rpush = self.measure_dispatch_vs_rpush(client, settings.jobs)
+            dispatch_many = self.measure_dispatch_many(client, settings.jobs)
         return {
-            "dispatch_vs_rpush": self.measure_dispatch_vs_rpush(client, settings.jobs),
-            "dispatch_many": self.measure_dispatch_many(client, settings.jobs),
+            "dispatch_vs_rpush": {**dispatch_vs_rpush, "pinned": pinning},
+            "dispatch_many": dispatch_many,
             **self.measure_delayed(client, settings),
             "workers": {str(n): self.measure_workers(client, settings, n) for n in WORKER_COUNTS},
             "serving": measure_serving(self.queue, client, settings, wait_until_blocked),

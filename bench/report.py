@@ -1,4 +1,4 @@
-"""The results: one row per system, the queue's targets from issue 6, as JSON and Markdown."""
+"""The results: one row per system, with medians over the rounds and ratios round by round."""
 
 from __future__ import annotations
 
@@ -50,49 +50,15 @@ def system_row(name: str, rounds: Rounds, best_peer: list[float]) -> dict[str, A
     }
 
 
-def queue_targets(rows: dict[str, dict[str, Any]], rounds: Rounds) -> list[dict[str, Any]]:
-    """Issue 6's targets for the project's queue, each with what was measured."""
-    queue = rows["queue"]
-    extras = queue["medians"]["extras"]
-    bulk = extras.get("dispatch_many")
-    workers = [[r["extras"]["workers"][n]["jobs_per_second"] for r in rounds["queue"]]
-               for n in ("4", "2")]
-    dispatch = [r["extras"]["dispatch_vs_rpush"]["ratio"] for r in rounds["queue"]]
-    rss_flat = extras["rss_with_delayed_waiting_mb"] - extras["rss_idle_mb"]
-    return [
-        _target("drain vs the naive loop", ">= 1.0 x", queue["ratio_to_naive"], 1.0),
-        _target("drain vs the best at-least-once peer", ">= 2.0 x",
-                queue["ratio_to_best_peer"], 2.0),
-        _target("dispatch vs bare RPUSH (1 call/job, taking turns)", ">= 0.9 x",
-                median_ratio(dispatch, [1.0] * len(dispatch)), 0.9),
-        _target("dispatch_many jobs/s", ">= 100,000", bulk and bulk["jobs_per_second"], 100_000),
-        _target("pick-up p50 ms", "<= 1", queue["pickup_p50_ms"], 1.0, most=True),
-        _target("pick-up p99 ms", "<= 3", queue["pickup_p99_ms"], 3.0, most=True),
-        _target("delayed lateness p99 ms", "<= 50",
-                extras["delayed_lateness"]["p99_ms"], 50.0, most=True),
-        _target("worker RSS MB", "<= 40", queue["rss_mb"], 40.0, most=True),
-        _target(f"RSS growth with {extras['delayed_waiting']:,} delayed waiting, MB", "~ 0 (<= 1)",
-                rss_flat, 1.0, most=True),
-        _target("4 workers vs 2 on 2 cores (jobs/s)", ">= 1.0 x", median_ratio(*workers), 1.0),
-    ]
-
-
-def _target(what: str, target: str, measured: float | None, bound: float,
-            most: bool = False) -> dict[str, Any]:
-    met = None if measured is None else (measured <= bound if most else measured >= bound)
-    return {"what": what, "target": target, "measured": measured, "met": met}
-
-
 def build_report(rounds: Rounds, skipped: dict[str, str], context: dict[str, Any]
                  ) -> dict[str, Any]:
-    """Everything the JSON holds: context (date, machine, settings), rows, targets, skips."""
+    """Everything the JSON holds: context (date, machine, settings), rows, skips."""
     best_peer, best_names = best_peer_series(rounds)
     rows = {name: system_row(name, rounds, best_peer) for name in rounds}
     return {
         **context,
         "best_peer_by_round": best_names,
         "systems": list(rows.values()),
-        "targets": queue_targets(rows, rounds) if "queue" in rows else [],
         "serving": rows["queue"]["medians"]["extras"].get("serving") if "queue" in rows else None,
         "skipped": skipped,
     }

@@ -42,10 +42,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for field in fields(Settings)[2:]:
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default),
                             default=field.default)
-    parser.add_argument("--orders-seconds", type=float, default=orders_load.DURATION_SECONDS,
-                        help="POST /orders load duration; 0 skips it")
+    parser.add_argument("--orders-seconds", type=float, default=orders_load.SECONDS_PER_RATE,
+                        help="POST /orders: seconds of load at each rate; 0 skips it")
     parser.add_argument("--orders-rounds", type=int, default=orders_load.ROUNDS,
-                        help="POST /orders rounds of each configuration (medians)")
+                        help="POST /orders: runs of each configuration (medians)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.*")
     return parser.parse_args(argv)
 

@@ -10,14 +10,14 @@ import os
 
 bind = "127.0.0.1:8000"  # behind nginx or another reverse proxy (deploy/README.md)
 
-# POST /orders spends its time on the CPU (SQLAlchemy, mostly: about 5 ms an order) and
-# waits only briefly on the database and Redis, so sync workers, one per core plus one to
-# run while another waits (longer where the database is on another host). Measured on 2
-# cores with 32 clients (`python -m bench.orders_load`, medians of 4 to 7 runs): 2, 3 and
-# 4 sync workers answered 252, 253 and 263 orders/s, within the noise of one another, with
-# p99 192, 204 and 251 ms (more processes, more waiting for SQLite's write lock). Threads
-# did worse: gthread 2 x 8, 3 x 4 and 4 x 2 answered 176 to 225 orders/s with p99 of
-# 250 to 900 ms, as one process's threads take turns on its GIL.
+# POST /orders spends its time on the CPU (SQLAlchemy, mostly: bench/README.md has the
+# profile) and waits only briefly on the database and Redis, so sync workers, one per core
+# plus one to run while another waits (longer where the database is on another host).
+# Measured on 2 cores with 32 clients each sending its next order once answered (medians
+# of 4 to 7 runs): 2, 3 and 4 sync workers answered 252, 253 and 263 orders/s, within the
+# noise of one another, with p99 192, 204 and 251 ms (more processes, more waiting for
+# SQLite's write lock). Threads did worse: gthread 2 x 8, 3 x 4 and 4 x 2 answered 176 to
+# 225 orders/s with p99 of 250 to 900 ms, as one process's threads take turns on its GIL.
 worker_class = "sync"
 workers = (os.cpu_count() or 1) + 1
 

@@ -29,7 +29,7 @@ from shop.orders.idempotency import (
     stored_response,
 )
 from shop.orders.outbox import dispatch_jobs, record_order_jobs
-from shop.orders.request_timing import stamp, stamp_answer
+from shop.orders.request_timing import arrived_at, stamp_answer, stamp_answer_later
 from shop.orders.services import place_order
 from shop.orders.validation import OrderRequest
 from shop.web.errors import error_response
@@ -72,14 +72,15 @@ def place_once(
         message = "must be 1 to 255 printable ASCII characters"
         return Placed(error_response(400, KEY_HEADER, message))
     session = get_session()
-    request_fingerprint = fingerprint({checkout.name: request_data})
     claimed = None
-    if key is not None:
+    if key is not None:  # most orders come without a key: no fingerprint to take for them
+        request_fingerprint = fingerprint({checkout.name: request_data})
         claimed, stored = claim(session, key, request_fingerprint)
         if claimed is None:
             return Placed(replay(stored, request_fingerprint))
-    order = place_order(session, order_request.email, order_request.lines)
-    stamp(order, answered_later=not checkout.queue_jobs)
+    order = place_order(session, order_request.email, order_request.lines, arrived_at())
+    if checkout.queue_jobs:  # else the caller runs the jobs, then stamps its own answer
+        stamp_answer_later(order)
     jobs = record_order_jobs(session, order) if checkout.queue_jobs else []
     response = answer(order, jobs, checkout)
     if claimed is not None:

@@ -1,6 +1,6 @@
 """When POST /orders arrived and when it was answered, kept on the order for its timeline.
 
-The arrival is stamped in the order's own transaction. The answer is stamped in the
+The arrival is written with the order itself, by its INSERT. The answer is stamped in the
 request's last commit, just before the response goes out (its bytes follow within a
 millisecond); for a queued order that is the commit of the jobs' pushed_at, after the
 push, so on the timeline every job is queued before the answer, as it was. Stamping it
@@ -9,6 +9,8 @@ gunicorn worker after its answer.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, g
 
@@ -20,15 +22,15 @@ def start_clock() -> None:
     g.request_started_at = utc_now()
 
 
-def stamp(order: Order, answered_later: bool = False) -> None:
-    """Give a new order its request's arrival time, and remember it for stamp_answer.
+def arrived_at() -> datetime:
+    """When this request arrived, for the order it places (now, outside a timed blueprint)."""
+    arrived: datetime | None = g.get("request_started_at")
+    return arrived or utc_now()
 
-    answered_later: the request works on after placing the order (the synchronous checkout
-    runs its jobs) and sets responded_at itself in its last commit.
-    """
-    order.request_started_at = g.get("request_started_at") or utc_now()
-    if not answered_later:
-        g.answered_order = order
+
+def stamp_answer_later(order: Order) -> None:
+    """Remember the request's new order, for stamp_answer to set its answer's time."""
+    g.answered_order = order
 
 
 def stamp_answer() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -41,8 +42,14 @@ def order_total(items: Sequence[OrderItem]) -> int:
     return sum(item.line_total_cents for item in items)
 
 
-def place_order(session: Session, email: str, lines: Sequence[OrderLine]) -> Order:
-    """Price validated lines from the database and add the order; the caller commits."""
+def place_order(
+    session: Session, email: str, lines: Sequence[OrderLine],
+    request_started_at: datetime | None = None,
+) -> Order:
+    """Price validated lines from the database and add the order; the caller commits.
+
+    request_started_at: when the request placing it arrived, for the order's timeline.
+    """
     skus = [line.sku for line in lines]
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
     for index, line in enumerate(lines):
@@ -53,7 +60,8 @@ def place_order(session: Session, email: str, lines: Sequence[OrderLine]) -> Ord
                   unit_price_cents=products[line.sku].price_cents)
         for line in lines
     ]
-    order = Order(email=email, items=items, total_cents=order_total(items), status="pending")
+    order = Order(email=email, items=items, total_cents=order_total(items), status="pending",
+                  request_started_at=request_started_at)
     session.add(order)
     session.flush()  # assigns order.id
     return order

@@ -51,7 +51,7 @@ RUN_ELSEWHERE: dict[str, str] = {
 
 # command -> why no test runs it.
 NOT_RUN: dict[str, str] = {
-    "make bench-peers": "installs six other job queues in throwaway virtualenvs; 15 minutes",
+    "make bench-peers": "installs six other job queues in throwaway virtualenvs; 25 minutes",
     # deploy/README.md: installing on a server, as root, with supervisor and PostgreSQL.
     "git clone <this repo> /srv/shop && cd /srv/shop": "a server's setup",
     "python3 -m venv .venv && .venv/bin/pip install '.[deploy]'": "a server's setup",
