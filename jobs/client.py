@@ -15,6 +15,8 @@ from jobs.job import Job, MalformedJob
 from jobs.keys import Keys, check_queue_name
 from jobs.scripts import Call, Scripts
 
+# The longest single BLPOP pop sends: well under redis-py's default socket timeout (5 s).
+POP_WAIT_SECONDS = 1.0
 # How many due delayed jobs one migrate_delayed call moves at most.
 MIGRATE_LIMIT = 1000
 
@@ -62,7 +64,7 @@ class QueueClient:
     def pop(self, queue: str, timeout: float = 0) -> dict[str, Any] | None:
         """Take the job at the head of queue, waiting up to timeout seconds (0: for ever);
         return it as a dict, or None after the timeout. At most once: see the class."""
-        reply = self.redis.blpop([self.keys.queue(queue)], timeout)
+        reply = self._blpop(self.keys.queue(queue), timeout)
         if reply is None:
             return None
         try:
@@ -72,6 +74,19 @@ class QueueClient:
         if not isinstance(data, dict):
             raise MalformedJob("not a JSON object")
         return data
+
+    def _blpop(self, key: str, timeout: float) -> Any:
+        """BLPOP key for up to timeout seconds (0: for ever), in waits well within the
+        client's socket timeout: redis-py gives up reading a reply after it (5 s by default),
+        so one long BLPOP would raise instead of waiting."""
+        socket_timeout = self.redis.connection_pool.connection_kwargs.get("socket_timeout")
+        longest = min(POP_WAIT_SECONDS, socket_timeout / 2) if socket_timeout else POP_WAIT_SECONDS
+        deadline = None if timeout == 0 else time.monotonic() + timeout
+        while True:
+            left = longest if deadline is None else deadline - time.monotonic()
+            reply = self.redis.blpop([key], max(min(left, longest), 0.01))
+            if reply is not None or (deadline is not None and time.monotonic() >= deadline):
+                return reply
 
     def enqueue(self, job: Job, delay_seconds: float = 0.0) -> bool:
         """Queue a job now, or after delay_seconds, with its state (one round trip).

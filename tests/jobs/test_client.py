@@ -387,3 +387,15 @@ def test_with_wait_replicas_an_enqueue_no_replica_acknowledged_raises_not_replic
     # When a job is dispatched, Then the caller is told it may not survive a failover
     with pytest.raises(NotReplicated, match="0 of 1 replicas acknowledged the write"):
         queue.dispatch("emails", "send_email", {})
+
+
+def test_pop_waits_its_whole_timeout_even_past_the_clients_socket_timeout(
+    redis_url: str, prefix: str
+) -> None:
+    # Given a client whose socket timeout (0.5 s) is shorter than the pop's wait (1 s)
+    short = redis_py.Redis.from_url(redis_url, socket_timeout=0.5)
+    try:
+        # When nothing arrives, Then pop answers None after its timeout, rather than raising
+        assert QueueClient(short, prefix).pop("emails", 1.0) is None
+    finally:
+        short.close()
