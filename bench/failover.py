@@ -70,7 +70,7 @@ def measure_mode(group: SentinelGroup, wait_replicas: int, failovers: int) -> di
         group.restart_old_master(old_master)
         dispatcher.stopping.set()
         dispatcher.join()
-        states = queue.states(dispatcher.acknowledged)
+        states = queue.states([("bench", job_id) for job_id in dispatcher.acknowledged])
         acknowledged += len(dispatcher.acknowledged)
         lost += sum(state is None for state in states)
         refused += dispatcher.refused

@@ -29,9 +29,9 @@ class QueueClient:
        blocked on it), BLPOP it. pop is at most once: a job popped by
        a process that then dies is gone. The Worker never pops: it takes jobs with the
        reliable fetch of jobs/fetch.py, which keeps each job in Redis until it is done.
-    2. enqueue puts a Job on its queue, or in the delayed set, together with its state
-       hash, in one script (enqueue.lua, schedule.lua); enqueue_many does it for many.
-    3. migrate_delayed moves due delayed jobs onto their own queues (migrate_delayed.lua).
+    2. enqueue puts a Job on its queue, or in its queue's delayed set, together with its
+       state hash, in one script (enqueue.lua, schedule.lua); enqueue_many does it for many.
+    3. migrate_delayed moves due delayed jobs onto their queues (migrate_delayed.lua).
 
     Pass it the application's own redis-py client: it derives a client with the settings
     it needs when that one has others (jobs/connection.py). With wait_replicas, enqueue
@@ -42,8 +42,9 @@ class QueueClient:
     def __init__(self, redis: Redis, prefix: str = "queue:", *, wait_replicas: int = 0,
                  wait_timeout_seconds: float = 1.0) -> None:
         self.redis = queue_client_for(redis)
-        self.keys = Keys(prefix)
+        self.keys = Keys.for_client(self.redis, prefix)
         self.scripts = Scripts(self.redis, wait_replicas, wait_timeout_seconds)
+        self._announced: set[str] = set()
         # Due times are on the server's clock, which every worker compares them with
         # (schedule.lua reads it with TIME).
         self.clock = ServerClock(self.redis)
@@ -59,6 +60,9 @@ class QueueClient:
             pipe.rpush(self.keys.queue(queue), job.to_json())
             pipe.zadd(self.keys.marker(queue), {"next": 0}, lt=True)  # wakes a blocked worker
             pipe.execute()
+        if queue not in self._announced:  # after: a transaction's keys must share a slot
+            self.redis.sadd(self.keys.queues, queue)
+            self._announced.add(queue)
         return job.id
 
     def pop(self, queue: str, timeout: float = 0) -> dict[str, Any] | None:
@@ -93,12 +97,13 @@ class QueueClient:
 
         Return False, and change nothing, if a job with its id was queued before.
         """
-        return bool(self.scripts.call(self._enqueue_call(job, delay_seconds)))
+        return bool(self._send([self._enqueue_call(job, delay_seconds)], [job.queue])[0])
 
     def enqueue_all(self, jobs: Sequence[tuple[Job, float]]) -> list[bool]:
         """Enqueue several jobs, each with its delay, in one round trip; True for each new one."""
         calls = [self._enqueue_call(job, delay_seconds) for job, delay_seconds in jobs]
-        return [bool(queued) for queued in self.scripts.run(calls)] if calls else []
+        queues = [job.queue for job, _ in jobs]
+        return [bool(queued) for queued in self._send(calls, queues)] if calls else []
 
     def enqueue_many(self, queue: str, handler: str, jobs: Sequence[Job]) -> int:
         """Queue many new jobs of one handler on one queue in one round trip; return how
@@ -106,26 +111,41 @@ class QueueClient:
         if not jobs:
             return 0
         keys = [self.keys.queue(queue), self.keys.marker(queue),
-                *(self.keys.job(job.id) for job in jobs)]
+                *(self.keys.job(queue, job.id) for job in jobs)]
         args = [repr(time.time()), queue, handler, *(job.to_json() for job in jobs)]
-        return int(self.scripts.call(Call("enqueue_many", keys, args)))
+        return int(self._send([Call("enqueue_many", keys, args)], [queue])[0])
 
     def migrate_delayed(self, queues: Sequence[str]) -> int:
         """Move due delayed jobs of these queues onto them; return how many moved."""
-        calls = [migrate_delayed_call(self.keys, queues, self.clock.now())]
-        ((moved, _),) = self.scripts.run(calls)
-        return int(moved)
+        now = self.clock.now()
+        calls = [migrate_delayed_call(self.keys, group, now)
+                 for group in self.keys.slot_groups(queues)]
+        return sum(int(moved) for moved, _ in self.scripts.run(calls)) if calls else 0
+
+    def _send(self, calls: Sequence[Call], queues: Sequence[str]) -> list[Any]:
+        """Send calls that add jobs to queues; the first time this client uses a queue, also
+        add it, in the same round trip, to the set of every queue used, `queue:queues`:
+        what reads every queue (the failed lists, a dashboard) finds them there, as on a
+        Redis Cluster it could not SCAN one keyspace."""
+        new = sorted(set(queues) - self._announced)
+        if not new and len(calls) == 1:
+            return [self.scripts.call(calls[0])]
+        replies = self.scripts.run(calls, [("SADD", self.keys.queues, *new)] if new else [])
+        self._announced.update(new)
+        return replies
 
     def _enqueue_call(self, job: Job, delay_seconds: float) -> Call:
+        queue = job.queue
         if delay_seconds > 0:
-            keys = [self.keys.delayed, self.keys.job(job.id), self.keys.marker(job.queue)]
+            keys = [self.keys.delayed(queue), self.keys.job(queue, job.id), self.keys.marker(queue)]
             return Call("schedule", keys, [job.to_json(), repr(delay_seconds)])
-        keys = [self.keys.queue(job.queue), self.keys.job(job.id), self.keys.marker(job.queue)]
+        keys = [self.keys.queue(queue), self.keys.job(queue, job.id), self.keys.marker(queue)]
         return Call("enqueue", keys, [job.to_json()])
 
 
 def migrate_delayed_call(keys: Keys, queues: Sequence[str], now: float) -> Call:
     """The call moving the delayed jobs of these queues due at now (the server's clock, unix
-    seconds) onto them (migrate_delayed.lua)."""
-    script_keys = [keys.delayed, keys.failed, *map(keys.queue, queues), *map(keys.marker, queues)]
-    return Call("migrate_delayed", script_keys, [repr(now), MIGRATE_LIMIT, *queues])
+    seconds) onto them (migrate_delayed.lua); on a cluster, queues must share a slot."""
+    script_keys = [key for queue in queues
+                   for key in (keys.delayed(queue), keys.queue(queue), keys.marker(queue))]
+    return Call("migrate_delayed", script_keys, [repr(now), MIGRATE_LIMIT])

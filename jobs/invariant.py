@@ -1,12 +1,13 @@
 """InvariantCheck: is every job in exactly one place? Read in one atomic snapshot.
 
-The places are the queue lists (waiting), the delayed set, the workers' processing lists
-(in progress), the failed list, and "succeeded" (its hash says so and no list holds it).
+The places are the queue lists (waiting), the delayed sets, the workers' processing lists
+(in progress), the failed lists, and "succeeded" (its hash says so and no list holds it).
 A list holds a job's JSON, not its id, and that JSON changes from attempt to attempt, so
 LPOS cannot find it: QueueMonitor.check_invariant reads the lists (up to LIST_LIMIT entries
-each) and their ids are counted. All of it is read in one MULTI, so no job is seen
-mid-move: one round trip for the worker registry, one for the snapshot, which also reads
-the registry again and is repeated if a worker came or went in between.
+each) and their ids are counted. A job never leaves its queue's keys, so reading each
+queue's keys in one MULTI shows no job mid-move: one round trip for the worker registry,
+one MULTI per queue on a Redis Cluster (one for all of them on a single Redis), and one to
+read the registry again; the reads are repeated if a worker came or went in between.
 
 A job with no hash in no list was deleted from the failed list, or its success expired:
 it has no place to be, and is left out rather than reported lost.
@@ -17,7 +18,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from jobs.entry import parse_entry, parse_failed
 from jobs.snapshot import LIST_LIMIT
@@ -55,31 +55,36 @@ class InvariantCheck:
         return [job for job in self.jobs if not job.ok]
 
 
-def places_of(
-    job_ids: Sequence[str], queues: Sequence[str], workers: Sequence[str],
-    replies: list[object], round_trips: int,
-) -> InvariantCheck:
-    """Count the places of each job from the snapshot's replies, in the order they were read:
-    each queue, the delayed set, each worker's processing list, the failed list, each state."""
-    count = len(queues) + 1 + len(workers) + 1
-    lists = cast(list[list[str]], replies[:count])
-    states = cast(list[str | None], replies[count:])
+@dataclass(frozen=True)
+class QueueRead:
+    """What one atomic read of a queue's keys found: its list, its delayed set, each
+    worker's processing list for it, its failed list, and each checked job's state there."""
+
+    waiting: list[str]
+    delayed: list[str]
+    held: list[list[str]]
+    failed: list[str]
+    states: list[str | None]
+
+
+def places_of(job_ids: Sequence[str], reads: Sequence[QueueRead],
+              round_trips: int) -> InvariantCheck:
+    """Count the places of each job from the reads of its queues."""
+    lists = [lst for read in reads for lst in (read.waiting, read.delayed, *read.held, read.failed)]
     if any(len(entries) > LIST_LIMIT for entries in lists):
         return InvariantCheck([], round_trips, f"a list holds over {LIST_LIMIT} jobs")
-    waiting, delayed = lists[: len(queues)], lists[len(queues)]
-    held, failed = lists[len(queues) + 1 : -1], lists[-1]
     found = {
-        "waiting": ids_in(entry for entries in waiting for entry in entries),
-        "delayed": ids_in(delayed),
-        "in progress": ids_in(entry for entries in held for entry in entries),
-        "failed": Counter(parse_failed(raw).id for raw in failed),
+        "waiting": ids_in(entry for read in reads for entry in read.waiting),
+        "delayed": ids_in(entry for read in reads for entry in read.delayed),
+        "in progress": ids_in(entry for read in reads for held in read.held for entry in held),
+        "failed": Counter(parse_failed(raw).id for read in reads for raw in read.failed),
     }
     jobs = []
-    for job_id, state in zip(job_ids, states, strict=True):
+    for index, job_id in enumerate(job_ids):
+        states = [read.states[index] for read in reads if read.states[index] is not None]
         places = [place for place, ids in found.items() for _ in range(ids[job_id])]
-        if state == "succeeded":
-            places.append("succeeded")
-        if state is not None or places:
+        places += ["succeeded" for state in states if state == "succeeded"]
+        if states or places:
             jobs.append(JobPlaces(job_id, places))
     return InvariantCheck(jobs, round_trips)
 

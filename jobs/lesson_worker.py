@@ -68,7 +68,7 @@ class LessonWorker:
         self.handlers = dict(handlers)
         self.max_attempts = max_attempts
         self.retry_base = retry_base
-        self.keys = Keys(prefix)
+        self.keys = Keys.for_client(self.redis, prefix)
         self.queue = JobQueue(self.redis, prefix)
         self.scripts = Scripts(self.redis)
         # The lesson waits 5 s; 4 here, since redis-py gives up reading a reply after 5 s (its
@@ -85,20 +85,20 @@ class LessonWorker:
         names = [check_queue_name(name) for name in queues]
         with self._stop_signals():
             log.info("Worker started on queue: %s", ", ".join(names))
+            by_key = {self.keys.queue(name): name for name in names}
             while self.running:
                 self.migrate_delayed()
                 # LESSON BUG: at most once. BLPOP takes the job out of Redis: from here to
                 # the end of process_job it lives only in this process, and a worker killed
                 # now loses it. jobs/fetch.py moves it into the worker's own processing list
                 # instead (take.lua), and the reaper (jobs/registry.py) gives it back.
-                result = self.redis.blpop([self.keys.queue(name) for name in names],
-                                          self.block_timeout)
+                result = self.redis.blpop(list(by_key), self.block_timeout)
                 if not result:
                     if burst:
                         break
                     continue
                 key, raw = str(result[0]), str(result[1])
-                self.process_job(raw, key.removeprefix(self.keys.prefix))
+                self.process_job(raw, by_key[key])
         log.info("Worker %s stopped: %s", self.worker_id,
                  ", ".join(f"{count} {name}" for name, count in self.counts.items()))
         return dict(self.counts)
@@ -108,17 +108,23 @@ class LessonWorker:
         self.running = False
 
     def migrate_delayed(self) -> int:
-        """The lesson's JobQueue::migrateDelayed, as written; return how many moved."""
-        due = self.redis.zrangebyscore(self.keys.delayed, "-inf", time.time())
-        for job_json in map(str, due):
-            # LESSON BUG: every due job goes to `default`, whatever its queue, where no
-            # worker of the shop's queues looks. migrate_delayed.lua sends each to its own.
-            self.redis.rpush(self.keys.queue("default"), job_json)
-            # LESSON BUG: not atomic. Two workers can both read the job and both push it
-            # (it runs twice), and a crash between the two lines leaves it in both places.
-            # migrate_delayed.lua moves it in one step.
-            self.redis.zrem(self.keys.delayed, job_json)
-        return len(due)
+        """The lesson's JobQueue::migrateDelayed, as written, for the delayed set of every
+        queue used; return how many moved."""
+        moved = 0
+        for name in self.queue.queues():
+            delayed = self.keys.delayed(name)
+            due = self.redis.zrangebyscore(delayed, "-inf", time.time())
+            for job_json in map(str, due):
+                # LESSON BUG: every due job goes to `default`, whatever its queue, where no
+                # worker of the shop's queues looks. migrate_delayed.lua sends each back to
+                # its own.
+                self.redis.rpush(self.keys.queue("default"), job_json)
+                # LESSON BUG: not atomic. Two workers can both read the job and both push it
+                # (it runs twice), and a crash between the two lines leaves it in both
+                # places. migrate_delayed.lua moves it in one step.
+                self.redis.zrem(delayed, job_json)
+            moved += len(due)
+        return moved
 
     def process_job(self, raw: str, queue: str) -> None:
         """The lesson's processJob: count the attempt, run the handler, retry or fail."""
@@ -129,10 +135,11 @@ class LessonWorker:
             # catch never sees, and the worker dies with the message gone. Here it goes to
             # the failed list with its reason, as jobs/outcomes.py's Malformed does.
             log.error("[ERROR] Malformed job moved to failed: %s", malformed)
-            self.redis.rpush(self.keys.failed, json.dumps(
+            self.redis.rpush(self.keys.failed(queue), json.dumps(
                 {"raw": raw, "error": f"Malformed job: {malformed}", "failed_at": time.time()}))
             self.counts["failed"] += 1
             return
+        job = replace(job, queue=queue)  # its state and lists are its queue's
         job = replace(job, attempts=self._start(job))  # $job['attempts']++
         started_at = time.time()
         try:
@@ -179,7 +186,7 @@ class LessonWorker:
     def _start(self, job: Job) -> int:
         """Mark the job running and count its attempt (start.lua); return the attempt."""
         args = [repr(time.time()), self.worker_id, job.attempts]
-        (attempt,) = self.scripts.call(Call("start", [self.keys.job(job.id)], args))
+        (attempt,) = self.scripts.call(Call("start", [self.keys.job(job.queue, job.id)], args))
         return int(attempt)
 
     def _done(self, job: Job, started_at: float, error: str | None, entry: str | None) -> None:
@@ -189,9 +196,11 @@ class LessonWorker:
         history = dumps({"attempt": job.attempts, "worker": self.worker_id,
                          "started_at": started_at, "finished_at": finished_at,
                          "outcome": state, "error": error})
-        counter = self.keys.stats("processed" if error is None else "failed",
+        queue = job.queue
+        counter = self.keys.stats(queue, "processed" if error is None else "failed",
                                   minute_of(finished_at))
-        keys = [self.keys.job(job.id), counter, self.keys.handler_stats, self.keys.failed]
+        keys = [self.keys.job(queue, job.id), counter, self.keys.handler_stats(queue),
+                self.keys.failed(queue)]
         args = [state, error or "", history, repr(started_at), repr(finished_at), job.handler,
                 bucket_of(finished_at - started_at), WEEK_SECONDS, MINUTE_COUNTER_SECONDS,
                 entry or ""]

@@ -1,7 +1,8 @@
 """What became of a job a worker took; each outcome builds the script call that records it.
 
-Every call takes the job off the processing list that holds it in the same step that
-records the outcome, so a job is always in exactly one list. A job no longer in that list
+Every call takes the job off the processing list that holds it (the worker's list for the
+job's queue) in the same step that records the outcome, so a job is always in exactly one
+list. A job no longer in that list
 was taken back (its worker was judged dead): the script then records nothing and answers
 0, and the outcome is stale.
 """
@@ -9,7 +10,7 @@ was taken back (its worker was judged dead): the script then records nothing and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Protocol
 
 from jobs.job import Job, MalformedJob, dumps
@@ -20,20 +21,26 @@ from jobs.stats import MINUTE_COUNTER_SECONDS, bucket_of, minute_of
 
 @dataclass(frozen=True)
 class Taken:
-    """Data a worker took from a queue: the exact string (its identity in the lists) and the
-    job it holds, or why it is not a job."""
+    """Data a worker took from a queue: the exact string (its identity in the lists), the
+    queue it came from, and the job it holds, or why it is not a job."""
 
     raw: str
+    queue: str
     job: Job | None
     malformed: str | None = None
 
     @classmethod
-    def parse(cls, raw: str) -> Taken:
-        """What was taken: the job it holds, or why it is not one."""
+    def parse(cls, raw: str, queue: str) -> Taken:
+        """What was taken from queue: the job it holds, or why it is not one.
+
+        The job belongs to the queue it was taken from, whatever its JSON says: that is
+        where its state hash and its worker's processing list are.
+        """
         try:
-            return cls(raw, Job.from_json(raw))
+            job = Job.from_json(raw)
         except MalformedJob as error:
-            return cls(raw, None, str(error))
+            return cls(raw, queue, None, str(error))
+        return cls(raw, queue, job if job.queue == queue else replace(job, queue=queue))
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ class Attempt:
     @property
     def seconds(self) -> float:
         return self.finished_at - self.started_at
+
+    def processing(self, keys: Keys) -> str:
+        """The processing list that holds the job: its worker's, for its queue."""
+        return keys.processing(self.job.queue, self.worker_id)
 
     def history_entry(self, outcome: str, error: str | None) -> str:
         """This attempt as the job's hash keeps it, in its next `run:<n>` field."""
@@ -68,8 +79,8 @@ class Outcome(Protocol):
     def seconds(self) -> float | None:
         """How long the handler ran, or None if it did not run."""
 
-    def call(self, keys: Keys, processing: str) -> Call:
-        """The call recording it and taking it off `processing`, the list that holds it."""
+    def call(self, keys: Keys) -> Call:
+        """The call recording it and taking it off the processing list that holds it."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +96,12 @@ class Ack:
     def seconds(self) -> float:
         return self.attempt.seconds
 
-    def call(self, keys: Keys, processing: str) -> Call:
-        a = self.attempt
-        minute = keys.stats("processed", minute_of(a.finished_at))
+    def call(self, keys: Keys) -> Call:
+        a, queue = self.attempt, self.attempt.job.queue
+        minute = keys.stats(queue, "processed", minute_of(a.finished_at))
         return Call(
             "ack",
-            [processing, minute, keys.handler_stats, keys.job(a.job.id)],
+            [a.processing(keys), minute, keys.handler_stats(queue), keys.job(queue, a.job.id)],
             [self.keep_seconds, MINUTE_COUNTER_SECONDS, a.raw, a.history_entry("succeeded", None),
              repr(a.started_at), repr(a.finished_at), a.job.handler, bucket_of(a.seconds)],
         )
@@ -114,11 +125,12 @@ class Retry:
     def due_at(self) -> float:
         return self.attempt.finished_at + self.delay_seconds
 
-    def call(self, keys: Keys, processing: str) -> Call:
-        a = self.attempt
+    def call(self, keys: Keys) -> Call:
+        a, queue = self.attempt, self.attempt.job.queue
         return Call(
             "retry",
-            [processing, keys.delayed, keys.job(a.job.id), keys.marker(a.job.queue)],
+            [a.processing(keys), keys.delayed(queue), keys.job(queue, a.job.id),
+             keys.marker(queue)],
             [a.raw, a.job.to_json(), repr(self.due_at), self.error,
              a.history_entry("failed", self.error), repr(a.started_at), repr(a.finished_at)],
         )
@@ -137,12 +149,13 @@ class Fail:
     def seconds(self) -> float:
         return self.attempt.seconds
 
-    def call(self, keys: Keys, processing: str) -> Call:
-        a = self.attempt
+    def call(self, keys: Keys) -> Call:
+        a, queue = self.attempt, self.attempt.job.queue
         return Call(
             "fail",
-            [processing, keys.failed, keys.stats("failed", minute_of(a.finished_at)),
-             keys.handler_stats, keys.job(a.job.id)],
+            [a.processing(keys), keys.failed(queue),
+             keys.stats(queue, "failed", minute_of(a.finished_at)), keys.handler_stats(queue),
+             keys.job(queue, a.job.id)],
             [a.raw, failed_entry(a.job, self.error, a.finished_at), self.error,
              a.history_entry("failed", self.error), repr(a.started_at), repr(a.finished_at),
              a.job.handler, MINUTE_COUNTER_SECONDS],
@@ -154,20 +167,23 @@ class Malformed:
     """Data that is not a job: to the failed list as it came, with the reason."""
 
     raw: str
+    queue: str
+    worker_id: str
     reason: str
     failed_at: float
 
     counts_as: ClassVar[str] = "failed"
     seconds: ClassVar[None] = None
 
-    def call(self, keys: Keys, processing: str) -> Call:
+    def call(self, keys: Keys) -> Call:
         error = f"Malformed job: {self.reason}"
         # The stdlib json, not orjson: the raw data may hold bytes that are not UTF-8.
         entry = json.dumps({"raw": self.raw, "error": error, "failed_at": self.failed_at})
+        queue = self.queue
         return Call(
             "fail",
-            [processing, keys.failed, keys.stats("failed", minute_of(self.failed_at)),
-             keys.handler_stats],
+            [keys.processing(queue, self.worker_id), keys.failed(queue),
+             keys.stats(queue, "failed", minute_of(self.failed_at)), keys.handler_stats(queue)],
             [self.raw, entry, error, "", repr(self.failed_at), repr(self.failed_at),
              "(malformed)", MINUTE_COUNTER_SECONDS],
         )
@@ -180,14 +196,15 @@ class Requeue:
 
     raw: str
     job: Job
+    worker_id: str
 
     counts_as: ClassVar[str] = ""
     seconds: ClassVar[None] = None
 
-    def call(self, keys: Keys, processing: str) -> Call:
-        job = self.job
-        return Call("requeue", [processing, keys.queue(job.queue), keys.job(job.id),
-                                keys.marker(job.queue)], [self.raw])
+    def call(self, keys: Keys) -> Call:
+        job, queue = self.job, self.job.queue
+        return Call("requeue", [keys.processing(queue, self.worker_id), keys.queue(queue),
+                                keys.job(queue, job.id), keys.marker(queue)], [self.raw])
 
 
 def failed_entry(job: Job, error: str, failed_at: float) -> str:
@@ -200,17 +217,18 @@ def failed_entry(job: Job, error: str, failed_at: float) -> str:
 _ACK_SHARED_KEYS, _ACK_SHARED_ARGS = 3, 2
 
 
-def calls_for(outcomes: list[Outcome], keys: Keys, processing: str) -> list[Call]:
-    """The calls recording outcomes: all successes in one ack call (ack.lua takes any
-    number, one script run for the lot), then one call for each other outcome."""
-    calls = [outcome.call(keys, processing) for outcome in outcomes]
-    acks = [call for call in calls if call.script == "ack"]
-    if len(acks) < 2:
-        return calls
-    first = acks[0]
-    merged = Call(
-        "ack",
-        first.keys + [key for call in acks[1:] for key in call.keys[_ACK_SHARED_KEYS:]],
-        first.args + [arg for call in acks[1:] for arg in call.args[_ACK_SHARED_ARGS:]],
-    )
-    return [merged, *(call for call in calls if call.script != "ack")]
+def calls_for(outcomes: list[Outcome], keys: Keys) -> list[Call]:
+    """The calls recording outcomes: the successes that share a processing list and a
+    minute in one ack call (ack.lua takes any number, one script run for the lot), then one
+    call for each other outcome."""
+    calls = [outcome.call(keys) for outcome in outcomes]
+    acks: dict[tuple[str, ...], list[Call]] = {}
+    for call in calls:
+        if call.script == "ack":
+            acks.setdefault(tuple(call.keys[:_ACK_SHARED_KEYS]), []).append(call)
+    merged = [
+        Call("ack", first.keys + [key for call in rest for key in call.keys[_ACK_SHARED_KEYS:]],
+             first.args + [arg for call in rest for arg in call.args[_ACK_SHARED_ARGS:]])
+        for first, *rest in acks.values()
+    ]
+    return [*merged, *(call for call in calls if call.script != "ack")]

@@ -15,7 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from jobs.clock import ServerClock
-from jobs.keys import Keys
+from jobs.keys import Keys, is_queue_name
 from jobs.outcomes import Malformed, Taken, failed_entry
 from jobs.pending import count_stale
 from jobs.scripts import Call, Scripts
@@ -51,10 +51,14 @@ class WorkerRegistry:
             "queues": ",".join(queues), "pid": str(os.getpid()), "host": socket.gethostname(),
             "started_at": repr(now),
         }
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(self.keys.workers, {self.worker_id: now})
+        # The description first, so a reaper that finds the worker registered finds what
+        # it serves; not one transaction, as on a cluster the keys may be on two nodes.
+        with self.redis.pipeline(transaction=False) as pipe:
             # redis-py's type for mapping wants a Mapping of a union, not of str.
             pipe.hset(self.keys.worker(self.worker_id), mapping=description)  # type: ignore[arg-type]
+            pipe.zadd(self.keys.workers, {self.worker_id: now})
+            if queues:
+                pipe.sadd(self.keys.queues, *queues)
             pipe.execute()
 
     def heartbeat(self) -> None:
@@ -71,40 +75,64 @@ class WorkerRegistry:
         """Ids of registered workers whose last heartbeat is older than dead_before."""
         return [str(w) for w in self.redis.zrangebyscore(self.keys.workers, "-inf", dead_before)]
 
-    def reap(self, worker_id: str, dead_before: float) -> tuple[int, int]:
+    def reap(self, worker_id: str, dead_before: float,
+             queues: Sequence[str] | None = None) -> tuple[int, int]:
         """Give a dead worker's jobs back to their queues; return (returned, failed).
 
-        A worker that is alive after all (it beat since dead_before) is left alone. Reaping
-        a worker that holds nothing takes it off the registry.
+        queues: those it served, if known; else those its description names and every
+        queue used (`queue:queues`), so none is missed. Each queue's jobs
+        move in one script (reap.lua), then the worker leaves the registry unless it beat
+        since dead_before (unregister.lua). A worker that was only slow, and beat between
+        the check and the move, finds its jobs given back: they run again, and its own
+        outcomes for them are stale (at least once, never lost).
         """
-        processing = self.keys.processing(worker_id)
-        held = [Taken.parse(str(raw)) for raw in self.redis.lrange(processing, 0, -1)]
-        jobs = [(taken.raw, taken.job) for taken in held if taken.job is not None]
-        now = self.clock.now()
-        error = f"abandoned {self.max_recoveries + 1} times"
-        keys = [self.keys.workers, processing, self.keys.failed, self.keys.worker(worker_id)]
-        args: list[Any] = []
-        for raw, job in reversed(jobs):  # each goes onto the front: last first keeps the order
-            keys += [self.keys.queue(job.queue), self.keys.job(job.id), self.keys.marker(job.queue)]
-            args += [raw, failed_entry(job, error, now)]
-        (result,) = self.scripts.run([self._reap_call(worker_id, dead_before, now, keys, args)])
-        if not result:
+        if queues is None:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hget(self.keys.worker(worker_id), "queues")
+                pipe.smembers(self.keys.queues)
+                served, used = pipe.execute()
+            names = [*str(served or "").split(","), *sorted(used)]
+            queues = [name for name in dict.fromkeys(names) if is_queue_name(name)]
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zscore(self.keys.workers, worker_id)
+            for queue in queues:
+                pipe.lrange(self.keys.processing(queue, worker_id), 0, -1)
+            heartbeat, *lists = pipe.execute()
+        if heartbeat is not None and float(heartbeat) >= dead_before:
             return 0, 0  # alive after all: nothing was touched
-        returned, failed = int(result[0]), int(result[1])
-        malformed = [Malformed(taken.raw, taken.malformed or "", now).call(self.keys, processing)
-                     for taken in held if taken.job is None]
-        if malformed:
-            # Rare (a worker died holding data that is not a job): fail it, then reap again,
-            # now with nothing held, to take the worker off the registry.
-            failed += len(malformed) - count_stale(self.scripts.run(malformed))
-            self.scripts.run([self._reap_call(worker_id, dead_before, now, keys[:4], [])])
+        now = self.clock.now()
+        held = [Taken.parse(str(raw), queue)
+                for queue, raws in zip(queues, lists, strict=True) for raw in raws]
+        calls = [self._reap_call(worker_id, queue, now,
+                                 [t for t in held if t.queue == queue and t.job is not None])
+                 for queue in queues]
+        calls += [Malformed(t.raw, t.queue, worker_id, t.malformed or "", now).call(self.keys)
+                  for t in held if t.job is None]
+        replies = self.scripts.run(calls) if calls else []
+        returned = sum(int(reply[0]) for reply in replies[: len(queues)])
+        failed = sum(int(reply[1]) for reply in replies[: len(queues)])
+        failed += len(calls) - len(queues) - count_stale(replies[len(queues):])
+        self.unregister(worker_id, dead_before)
         return returned, failed
 
-    def _reap_call(
-        self, worker_id: str, dead_before: float, now: float, keys: list[str], args: list[Any]
-    ) -> Call:
-        return Call("reap", keys, [worker_id, repr(dead_before), self.max_recoveries, repr(now),
-                                   *args])
+    def unregister(self, worker_id: str, dead_before: float) -> bool:
+        """Take the worker off the registry unless it beat since dead_before."""
+        call = Call("unregister", [self.keys.workers], [worker_id, repr(dead_before)])
+        if not self.scripts.call(call):
+            return False
+        self.redis.delete(self.keys.worker(worker_id))
+        return True
+
+    def _reap_call(self, worker_id: str, queue: str, now: float, held: list[Taken]) -> Call:
+        error = f"abandoned {self.max_recoveries + 1} times"
+        keys = [self.keys.processing(queue, worker_id), self.keys.queue(queue),
+                self.keys.marker(queue), self.keys.failed(queue)]
+        args: list[Any] = [worker_id, self.max_recoveries, repr(now)]
+        for taken in reversed(held):  # each goes onto the front: last first keeps the order
+            assert taken.job is not None
+            keys.append(self.keys.job(queue, taken.job.id))
+            args += [taken.raw, failed_entry(taken.job, error, now)]
+        return Call("reap", keys, args)
 
 
 class Heartbeat(threading.Thread):

@@ -13,7 +13,7 @@ from redis.exceptions import NoScriptError, RedisError
 # One script per atomic step; each file says what it does, to which keys, and why atomic.
 NAMES = (
     "enqueue", "schedule", "enqueue_many", "migrate_delayed", "take", "start", "ack", "retry",
-    "fail", "requeue", "reap", "retry_failed", "lesson_done",
+    "fail", "requeue", "reap", "unregister", "retry_failed", "lesson_done",
 )
 
 
@@ -63,14 +63,17 @@ class Scripts:
             self.load()
             return send("EVALSHA", self._scripts[call.script].sha, *command)
 
-    def run(self, calls: Sequence[Call]) -> list[Any]:
+    def run(self, calls: Sequence[Call], commands: Sequence[Sequence[Any]] = ()) -> list[Any]:
         """Send calls in one round trip (a pipeline) and return their replies, in order.
+
+        commands: plain Redis commands to send first in the same round trip; their replies
+        are dropped.
 
         register_script's own calls would ask SCRIPT EXISTS before every pipeline: a
         second round trip per batch. Instead, when Redis has lost its scripts (a restart),
         load them all and send again just the calls that were refused.
         """
-        results = self._evalsha(calls)
+        results = self._evalsha(calls, commands)
         missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
         if missing:
             self.load()
@@ -86,16 +89,18 @@ class Scripts:
         for script in self._scripts.values():
             script.sha = self.redis.script_load(script.script)
 
-    def _evalsha(self, calls: Sequence[Call]) -> list[Any]:
+    def _evalsha(self, calls: Sequence[Call], commands: Sequence[Sequence[Any]] = ()) -> list[Any]:
         with self.redis.pipeline(transaction=False) as pipe:
+            send: Any = pipe.execute_command  # untyped in redis-py
+            for command in commands:
+                send(*command)
             for call in calls:
                 pipe.evalsha(self._scripts[call.script].sha, len(call.keys), *call.keys, *call.args)
             if not self.wait_replicas:
-                return pipe.execute(raise_on_error=False)
+                return pipe.execute(raise_on_error=False)[len(commands) :]
             # In the same pipeline: WAIT counts the writes of its own connection only.
-            wait: Any = pipe.execute_command  # untyped in redis-py
-            wait("WAIT", self.wait_replicas, int(self.wait_timeout_seconds * 1000))
-            *results, replicas = pipe.execute(raise_on_error=False)
+            send("WAIT", self.wait_replicas, int(self.wait_timeout_seconds * 1000))
+            *results, replicas = pipe.execute(raise_on_error=False)[len(commands) :]
         if isinstance(replicas, int) and replicas < self.wait_replicas:
             raise NotReplicated(
                 f"{replicas} of {self.wait_replicas} replicas acknowledged the write within "

@@ -1,8 +1,8 @@
 """Counters the worker keeps for dashboards: jobs per minute, and per handler.
 
-The workers count what they finish in `queue:stats:processed:<minute>` and
-`queue:stats:failed:<minute>` (jobs.keys; kept 2 hours): reading the last half hour is
-one MGET, which a dashboard's snapshot sends in its first round trip.
+The workers count what each queue finishes in `queue:stats:<name>:processed:<minute>` and
+`queue:stats:<name>:failed:<minute>` (jobs.keys; kept 2 hours): reading the last half hour
+is one MGET per queue, which a dashboard's snapshot sends in its first round trip.
 """
 
 from __future__ import annotations
@@ -62,13 +62,25 @@ class Throughput:
     jobs_per_second: float
 
     @classmethod
-    def from_counts(cls, counts: Sequence[str | None], minute_now: int, now: float) -> Throughput:
-        """Build from one MGET of the processed, then the failed counters, oldest minute first."""
+    def from_counts(
+        cls, counts: Sequence[str | int | None], minute_now: int, now: float
+    ) -> Throughput:
+        """Build from the processed, then the failed counters, oldest minute first."""
         values = [int(count or 0) for count in counts]
         half = len(values) // 2
         processed, failed = values[:half], values[half:]
         minutes = list(range(minute_now - half + 1, minute_now + 1))
         return cls(minutes, processed, failed, jobs_per_second(processed, failed, now))
+
+
+def merge_fields(hashes: Sequence[dict[str, str]]) -> dict[str, str]:
+    """Several queues' counters of one handler, added up field by field."""
+    totals: dict[str, float] = {}
+    for fields in hashes:
+        for name, value in fields.items():
+            totals[name] = totals.get(name, 0.0) + float(value)
+    return {name: repr(total) if name == "seconds" else str(int(total))
+            for name, total in totals.items()}
 
 
 def jobs_per_second(processed: list[int], failed: list[int], now: float) -> float:

@@ -71,7 +71,8 @@ class Worker:
         self.recovery_timeout = recovery_timeout
         self.keep_succeeded_seconds = keep_succeeded_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        redis, keys = queue_client_for(redis), Keys(prefix)
+        redis = queue_client_for(redis)
+        keys = Keys.for_client(redis, prefix)
         self.registry = WorkerRegistry(redis, keys, self.worker_id, max_recoveries)
         self._stopping = threading.Event()
         self.fetcher = Fetcher(
@@ -133,7 +134,8 @@ class Worker:
         """Run one taken job within its time limit and say what became of it."""
         if taken.job is None:
             log.error("[ERROR] Malformed job moved to failed: %s", taken.malformed)
-            return Malformed(taken.raw, taken.malformed or "", self.now())
+            return Malformed(taken.raw, taken.queue, self.worker_id, taken.malformed or "",
+                             self.now())
         job, started_at = taken.job, self.now()
         handler = self.handlers.get(job.handler)
         if job.attempts > self._policy_for(handler).max_attempts:
@@ -149,7 +151,7 @@ class Worker:
             if interrupted.reason != "timeout":
                 log.warning("[STOP] Job %s (handler %s) stopped: back on its queue",
                             job.id, job.handler)
-                return Requeue(taken.raw, job)
+                return Requeue(taken.raw, job, self.worker_id)
             error = JobTimedOut(f"timed out after {timeout:g} s")
         # The one per-job boundary: whatever a handler raises ends only this attempt.
         except Exception as raised:
@@ -192,7 +194,7 @@ class Worker:
                 heartbeat.join(timeout=5)  # so no late beat re-registers it after it leaves
             restore_signals()
         try:  # leave the registry, giving back anything still held
-            self.registry.reap(self.worker_id, FOREVER_SECONDS)
+            self.registry.reap(self.worker_id, FOREVER_SECONDS, queues)
         except (ConnectionError, TimeoutError):
             log.error("Could not unregister: the reaper will give back this worker's jobs")
         log.info("Worker %s stopped: %s", self.worker_id,

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from redis import Redis
 
 from jobs import JobQueue, connect, connect_sentinel
+from shop.orders.services import SHOP_QUEUES
 
 
 def client_name(prefix: str, role: str) -> str:
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
         socket_timeout=config["REDIS_SOCKET_TIMEOUT"],
     )
     app.extensions["queue"] = JobQueue(
-        app.extensions["app_redis"], prefix=config["JOBS_PREFIX"],
+        app.extensions["app_redis"], prefix=config["JOBS_PREFIX"], queues=SHOP_QUEUES,
         wait_replicas=config["JOBS_WAIT_REPLICAS"],
     )
 

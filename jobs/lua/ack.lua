@@ -5,10 +5,10 @@
 -- A job no longer in this worker's list was taken back from it: that outcome is stale
 -- and is not recorded (fencing). The dashboard's counters move in the same step.
 --
--- KEYS[1]     the worker's processing list `queue:processing:<worker>`
--- KEYS[2]     this minute's counter `queue:stats:processed:<minute>`
--- KEYS[3]     the per-handler counters `queue:stats:handlers`
--- KEYS[4..n]  each job's state hash `queue:job:<id>`
+-- KEYS[1]     the worker's processing list `queue:processing:<name>:<worker>`
+-- KEYS[2]     this minute's counter `queue:stats:<name>:processed:<minute>`
+-- KEYS[3]     the per-handler counters `queue:stats:<name>:handlers`
+-- KEYS[4..n]  each job's state hash `queue:job:<name>:<id>`
 -- ARGV[1]     seconds to keep a succeeded job's hash
 -- ARGV[2]     seconds to keep the minute's counter
 -- ARGV[3..]   per job, six values: its JSON as taken, the attempt's history entry

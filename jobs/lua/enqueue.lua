@@ -7,7 +7,7 @@
 -- blocked on it (jobs/fetch.py).
 --
 -- KEYS[1]  the queue list `queue:<name>`
--- KEYS[2]  the job's state hash `queue:job:<id>`
+-- KEYS[2]  the job's state hash `queue:job:<name>:<id>`
 -- KEYS[3]  the queue's marker `queue:marker:<name>`
 -- ARGV[1]  job JSON; its handler, queue, attempts and created_at are copied into the hash
 -- Returns  1 if queued, 0 if a job with this id exists (its state hash does)

@@ -6,7 +6,7 @@
 --
 -- KEYS[1]     the queue list `queue:<name>`
 -- KEYS[2]     the queue's marker `queue:marker:<name>`
--- KEYS[3..n]  each job's state hash `queue:job:<id>`
+-- KEYS[3..n]  each job's state hash `queue:job:<name>:<id>`
 -- ARGV[1]     now, unix seconds (the enqueue time)
 -- ARGV[2]     the queue's name, ARGV[3] the handler of every job (copied into the hashes)
 -- ARGV[4..]   each job's JSON, in KEYS order

@@ -3,11 +3,11 @@
 -- Why atomic: the job leaves the processing list in the same step that puts it in the
 -- failed list, so it is never lost between the two nor held twice. Fenced like ack.
 --
--- KEYS[1]  the processing list holding it `queue:processing:<worker>`
--- KEYS[2]  the failed list `queue:failed`
--- KEYS[3]  this minute's counter `queue:stats:failed:<minute>`
--- KEYS[4]  the per-handler counters `queue:stats:handlers`
--- KEYS[5]  the job's state hash `queue:job:<id>` (absent for data that is not a job)
+-- KEYS[1]  the processing list holding it `queue:processing:<name>:<worker>`
+-- KEYS[2]  the failed list `queue:failed:<name>`
+-- KEYS[3]  this minute's counter `queue:stats:<name>:failed:<minute>`
+-- KEYS[4]  the per-handler counters `queue:stats:<name>:handlers`
+-- KEYS[5]  the job's state hash `queue:job:<name>:<id>` (absent for data that is not a job)
 -- ARGV[1]  the data as taken
 -- ARGV[2]  the failed entry: the job JSON plus `error` and `failed_at`
 -- ARGV[3]  the error

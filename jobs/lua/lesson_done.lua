@@ -5,10 +5,10 @@
 -- dashboard never disagree about it. There is no processing list to take it from: BLPOP
 -- already took it out of Redis, which is the lesson's bug this worker keeps.
 --
--- KEYS[1]  the job's state hash `queue:job:<id>`
--- KEYS[2]  this minute's counter, `queue:stats:processed:<minute>` or `:failed:<minute>`
--- KEYS[3]  the per-handler counters `queue:stats:handlers`
--- KEYS[4]  the failed list `queue:failed`
+-- KEYS[1]  the job's state hash `queue:job:<name>:<id>`
+-- KEYS[2]  this minute's counter, `queue:stats:<name>:processed:<minute>` or `:failed:<minute>`
+-- KEYS[3]  the per-handler counters `queue:stats:<name>:handlers`
+-- KEYS[4]  the failed list `queue:failed:<name>`
 -- ARGV[1]  the job's new state: `succeeded` or `failed`
 -- ARGV[2]  the error, or '' for none
 -- ARGV[3]  this attempt's history entry (JSON, the hash's next `run:<n>` field)

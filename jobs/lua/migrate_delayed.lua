@@ -1,56 +1,37 @@
--- migrate_delayed: move due delayed jobs to the end of their own queue.
+-- migrate_delayed: move due delayed jobs to the end of their queues.
 --
 -- Why atomic: ZRANGEBYSCORE, RPUSH and ZREM in one step, so two workers migrating at
 -- once never both move a job, and a crash between the moves cannot lose or copy one.
--- The lesson pushed every job to `default`; here each goes to the queue in its JSON.
+-- The lesson pushed every job to `default`; here each queue has its own delayed set, and
+-- its jobs go back onto it. (Data that is not a job moves too: the worker that takes it
+-- puts it on the failed list with the reason.)
 --
--- KEYS[1]     the delayed zset `queue:delayed`
--- KEYS[2]     the failed list `queue:failed` (for an entry that is not a job)
--- KEYS[3..q+2]     the q queue lists this caller serves, `queue:<name>`
--- KEYS[q+3..2q+2]  their markers `queue:marker:<name>`, set when a job moves onto a queue
--- ARGV[1]          now, unix seconds: jobs scored at or before it are due
--- ARGV[2]          at most this many jobs are moved in one call
--- ARGV[3..q+2]     the queue names, in the same order as KEYS[3..q+2]
--- Returns     {moved, next due time as a string or false}. A due job of a queue this
---             caller does not serve stays for a worker that serves it; at most twice
---             ARGV[2] such jobs are stepped over, to bound the time Redis is blocked.
-local delayed, failed = KEYS[1], KEYS[2]
+-- KEYS[1..3n]  per queue, three keys: its delayed zset `queue:delayed:<name>`, its list
+--              `queue:<name>`, and its marker `queue:marker:<name>`, set when a job moves
+--              onto the queue (on a Redis Cluster, one queue per call: jobs/keys.py)
+-- ARGV[1]      now, unix seconds: jobs scored at or before it are due
+-- ARGV[2]      at most this many jobs are moved in one call, to bound the time Redis is
+--              blocked
+-- Returns      {moved, the earliest due time still waiting, as a string, or false}
 local now, limit = ARGV[1], tonumber(ARGV[2])
 
-local queues = #ARGV - 2
-local queue_key, marker_key = {}, {}
-for i = 3, #ARGV do
-  queue_key[ARGV[i]] = KEYS[i]
-  marker_key[ARGV[i]] = KEYS[i + queues]
-end
-
-local function is_job(decoded)
-  return type(decoded) == 'table' and type(decoded.queue) == 'string' and type(decoded.id) == 'string'
-end
-
-local moved, skipped = 0, 0
-while moved < limit and skipped < limit * 2 do
-  local page = math.min(100, limit - moved)
-  local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', skipped, page)
-  if #due == 0 then
-    break
-  end
-  for _, job in ipairs(due) do
-    local ok, decoded = pcall(cjson.decode, job)
-    if not ok or not is_job(decoded) then
-      local entry = {raw = job, error = 'Malformed job: not a job object', failed_at = tonumber(now)}
-      redis.call('RPUSH', failed, cjson.encode(entry))
+local moved, next_due = 0, false
+for i = 1, #KEYS, 3 do
+  local delayed, queue, marker = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  if moved < limit then
+    local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, limit - moved)
+    for _, job in ipairs(due) do
+      redis.call('RPUSH', queue, job)
       redis.call('ZREM', delayed, job)
-    elseif queue_key[decoded.queue] then
-      redis.call('RPUSH', queue_key[decoded.queue], job)
-      redis.call('ZADD', marker_key[decoded.queue], 'LT', 0, 'next')
-      redis.call('ZREM', delayed, job)
-      moved = moved + 1
-    else
-      skipped = skipped + 1
+    end
+    if #due > 0 then
+      redis.call('ZADD', marker, 'LT', 0, 'next')
+      moved = moved + #due
     end
   end
+  local first = redis.call('ZRANGE', delayed, 0, 0, 'WITHSCORES')[2]
+  if first and (not next_due or tonumber(first) < tonumber(next_due)) then
+    next_due = first
+  end
 end
-
-local next_due = redis.call('ZRANGEBYSCORE', delayed, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-return {moved, next_due[2] or false}
+return {moved, next_due}

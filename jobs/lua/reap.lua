@@ -1,36 +1,28 @@
--- reap: give the jobs of a dead worker back to the front of their queues.
+-- reap: give the jobs a dead worker held from one queue back to the front of that queue.
 --
--- Why atomic: the worker is checked dead and each job moves from its processing list
--- to its queue (or, abandoned too often, to the failed list) in one step, so a worker
--- that is alive never loses a job, and two reapers never both return one.
+-- Why atomic: each job moves from the worker's processing list to its queue (or,
+-- abandoned too often, to the failed list) in one step with its state, so two reapers
+-- never both return one, and a crash between the moves cannot lose or copy one.
 --
--- KEYS[1]     the worker registry `queue:workers`
--- KEYS[2]     the dead worker's processing list `queue:processing:<worker>`
--- KEYS[3]     the failed list `queue:failed`
--- KEYS[4]     the dead worker's description `queue:worker:<worker>`
--- KEYS[5..n]  per job, three keys: its queue list `queue:<name>`, its hash `queue:job:<id>`
---             and its queue's marker `queue:marker:<name>` (set to wake a blocked worker);
---             jobs last first, as each is pushed onto the front of its queue
+-- KEYS[1]     the dead worker's processing list `queue:processing:<name>:<worker>`
+-- KEYS[2]     the queue list `queue:<name>`
+-- KEYS[3]     its marker `queue:marker:<name>`, set to wake a blocked worker
+-- KEYS[4]     its failed list `queue:failed:<name>`
+-- KEYS[5..n]  each job's state hash `queue:job:<name>:<id>`, jobs last first, as each is
+--             pushed onto the front of the queue
 -- ARGV[1]     the worker's id
--- ARGV[2]     the worker is dead if its last heartbeat is older: unix seconds
--- ARGV[3]     a job abandoned more times than this goes to the failed list
--- ARGV[4]     now, unix seconds
--- ARGV[5..]   per job, two values: its JSON as held, and its failed entry (JSON) for
+-- ARGV[2]     a job abandoned more times than this goes to the failed list
+-- ARGV[3]     now, unix seconds
+-- ARGV[4..]   per job, two values: its JSON as held, and its failed entry (JSON) for
 --             when it goes to the failed list
--- Returns     {jobs returned to a queue, jobs failed}, or false if the worker is alive
-local workers, processing, failed, description = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local worker, dead_before, max_recoveries = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local now = ARGV[4]
-
-local heartbeat = tonumber(redis.call('ZSCORE', workers, worker))
-if heartbeat and heartbeat >= dead_before then
-  return false
-end
+-- Returns     {jobs returned to the queue, jobs failed}
+local processing, queue, marker, failed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local worker, max_recoveries, now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 
 local returned, gave_up = 0, 0
-for i = 5, #KEYS, 3 do
-  local queue, job_hash, marker = KEYS[i], KEYS[i + 1], KEYS[i + 2]
-  local at = 5 + (i - 5) / 3 * 2
+for i = 5, #KEYS do
+  local job_hash = KEYS[i]
+  local at = 4 + (i - 5) * 2
   local job, entry = ARGV[at], ARGV[at + 1]
   if redis.call('LREM', processing, 1, job) == 1 then
     local state, attempt, started_at =
@@ -56,9 +48,5 @@ for i = 5, #KEYS, 3 do
     end
     redis.call('HDEL', job_hash, 'worker', 'started_at')
   end
-end
-if redis.call('LLEN', processing) == 0 then
-  redis.call('ZREM', workers, worker)
-  redis.call('DEL', description)
 end
 return {returned, gave_up}

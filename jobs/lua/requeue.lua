@@ -3,9 +3,9 @@
 -- Why atomic: the job leaves the processing list in the same step that puts it back,
 -- and the attempt `start` counted for it is taken back, since its handler never ran.
 --
--- KEYS[1]  the worker's processing list `queue:processing:<worker>`
+-- KEYS[1]  the worker's processing list `queue:processing:<name>:<worker>`
 -- KEYS[2]  the job's queue list `queue:<name>`
--- KEYS[3]  the job's state hash `queue:job:<id>`
+-- KEYS[3]  the job's state hash `queue:job:<name>:<id>`
 -- KEYS[4]  the queue's marker `queue:marker:<name>`, set to wake a blocked worker
 -- ARGV[1]  the job JSON as taken
 -- Returns  1 if requeued, 0 if it was no longer held

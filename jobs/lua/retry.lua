@@ -3,9 +3,9 @@
 -- Why atomic: the job leaves the processing list in the same step that puts it in the
 -- delayed set, so it is never lost between the two nor held twice. Fenced like ack.
 --
--- KEYS[1]  the worker's processing list `queue:processing:<worker>`
--- KEYS[2]  the delayed zset `queue:delayed`
--- KEYS[3]  the job's state hash `queue:job:<id>`
+-- KEYS[1]  the worker's processing list `queue:processing:<name>:<worker>`
+-- KEYS[2]  the delayed zset `queue:delayed:<name>`
+-- KEYS[3]  the job's state hash `queue:job:<name>:<id>`
 -- KEYS[4]  the job's queue's marker `queue:marker:<name>`: takes the due time if earliest
 -- ARGV[1]  the job JSON as taken
 -- ARGV[2]  the job JSON to schedule (with its attempts so far)

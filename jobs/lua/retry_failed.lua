@@ -3,9 +3,9 @@
 -- Why atomic: the entry leaves the failed list in the same step that queues the job, so
 -- retrying twice at once queues it once, and a crash between cannot lose it.
 --
--- KEYS[1]  the failed list `queue:failed`
+-- KEYS[1]  the failed list `queue:failed:<name>`
 -- KEYS[2]  the job's queue list `queue:<name>`
--- KEYS[3]  the job's state hash `queue:job:<id>`
+-- KEYS[3]  the job's state hash `queue:job:<name>:<id>`
 -- KEYS[4]  the queue's marker `queue:marker:<name>`, set to wake a blocked worker
 -- ARGV[1]  the failed entry as stored
 -- ARGV[2]  the job JSON to queue

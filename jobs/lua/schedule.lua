@@ -6,8 +6,8 @@
 -- marker takes the due time if it is the earliest, so a worker blocked on the queue
 -- wakes to wait for it (jobs/fetch.py), however long it meant to block.
 --
--- KEYS[1]  the delayed zset `queue:delayed`
--- KEYS[2]  the job's state hash `queue:job:<id>`
+-- KEYS[1]  the delayed zset `queue:delayed:<name>`
+-- KEYS[2]  the job's state hash `queue:job:<name>:<id>`
 -- KEYS[3]  the job's queue's marker `queue:marker:<name>`
 -- ARGV[1]  job JSON; its handler, queue, attempts and created_at are copied into the hash
 -- ARGV[2]  its delay, seconds: it is due that long after now by the server's clock (TIME),

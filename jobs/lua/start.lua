@@ -3,7 +3,8 @@
 -- Why atomic: the attempt is counted when the job is taken, before its handler runs,
 -- so a job that crashes its worker uses up attempts like one that raises.
 --
--- KEYS[1..n]  the jobs' state hashes `queue:job:<id>`
+-- KEYS[1..n]  the jobs' state hashes `queue:job:<name>:<id>` (on a Redis Cluster, one
+--             queue's jobs per call: jobs/keys.py, slot_groups)
 -- ARGV[1]     now, unix seconds
 -- ARGV[2]     the worker's id
 -- ARGV[3..]   each job's `attempts` as written in its JSON (used when its hash is gone)

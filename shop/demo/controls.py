@@ -21,8 +21,8 @@ MALFORMED_QUEUE = "payments"
 
 
 def keys() -> Keys:
-    """Return the app's key names."""
-    return Keys(current_app.config["JOBS_PREFIX"])
+    """Return the app's key names (with hash tags on a Redis Cluster)."""
+    return current_queue().keys
 
 
 @bp.errorhandler(RedisError)

@@ -45,7 +45,7 @@ def start() -> ResponseReturnValue:
 def kill() -> ResponseReturnValue:
     """SIGKILL a lesson's worker that is running a job; nothing gives that job back."""
     try:
-        victim = kill_lesson_worker_mid_job(current_queue(), recent_job_ids())
+        victim = kill_lesson_worker_mid_job(current_queue(), recent_jobs())
     except FaultRefused as refused:
         flash(str(refused), "error")
         return redirect(back_to_page(), 303)
@@ -66,19 +66,19 @@ def start_lesson_worker() -> int:
     return process.pid
 
 
-def recent_job_ids() -> list[str]:
-    """The ids of the recent orders' queued jobs."""
-    query = (select(OrderJob.job_id).where(OrderJob.pushed_at.is_not(None))
+def recent_jobs() -> list[tuple[str, str]]:
+    """The recent orders' queued jobs, as (queue, job id)."""
+    query = (select(OrderJob.queue, OrderJob.job_id).where(OrderJob.pushed_at.is_not(None))
              .order_by(OrderJob.id.desc()).limit(RECENT_JOBS))
-    return list(get_session().scalars(query))
+    return [(queue, job_id) for queue, job_id in get_session().execute(query)]
 
 
-def kill_lesson_worker_mid_job(queue: JobQueue, job_ids: list[str]) -> Victim:
+def kill_lesson_worker_mid_job(queue: JobQueue, jobs: list[tuple[str, str]]) -> Victim:
     """SIGKILL a lesson's worker of this host running one of these jobs, or raise FaultRefused.
 
     A lesson's worker holds its job in no list, so it is found from the jobs' states.
     """
-    for state in queue.states(job_ids):
+    for state in queue.states(jobs):
         if state is None or state.state != "running" or state.worker is None:
             continue
         pid = local_pid(state.worker)

@@ -77,8 +77,9 @@ def failed_command(handler: str | None, as_json: bool) -> None:
 def show_command(job_id: str) -> None:
     """Show one failed job's entry, state and attempt history."""
     queue = current_queue()
-    click.echo(json.dumps(queue.failed_job(job_id), indent=2))
-    (state,) = queue.states([job_id])
+    entry = queue.failed_job(job_id)
+    click.echo(json.dumps(entry, indent=2))
+    (state,) = queue.states([(str(entry.get("queue", "")), job_id)])
     if state is None:
         return
     click.echo(f"state: {state.state}, attempts: {state.attempts}, recoveries: {state.recoveries}")

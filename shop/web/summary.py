@@ -102,14 +102,15 @@ def order_status(order: Order, jobs: Sequence[TrackedJob]) -> str:
     return "payment_failed" if order.status == "pending" and payment_failed else order.status
 
 
-def job_states(queue: JobQueue, job_ids: list[str]) -> list[JobState | None]:
-    """Return each job's state from Redis; all None if Redis cannot be reached."""
-    if not job_ids:
+def job_states(queue: JobQueue, jobs: list[tuple[str, str]]) -> list[JobState | None]:
+    """Return each job's state from Redis, given as (queue, job id); all None if Redis
+    cannot be reached."""
+    if not jobs:
         return []
     try:
-        return queue.states(job_ids)
+        return queue.states(jobs)
     except RedisError:  # the page still shows the order, and says what it knows of its jobs
-        return [None] * len(job_ids)
+        return [None] * len(jobs)
 
 
 def summarize_order(session: Session, queue: JobQueue, order_id: int) -> OrderSummary | None:
@@ -117,6 +118,6 @@ def summarize_order(session: Session, queue: JobQueue, order_id: int) -> OrderSu
     order = session.get(Order, order_id)
     if order is None:
         return None
-    states = job_states(queue, [job.job_id for job in order.jobs])
+    states = job_states(queue, [(job.queue, job.job_id) for job in order.jobs])
     jobs = [TrackedJob(job, state) for job, state in zip(order.jobs, states, strict=True)]
     return OrderSummary(order, jobs, order_status(order, jobs), latest_report_id(session, order_id))

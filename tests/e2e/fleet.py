@@ -129,7 +129,7 @@ class Fleet:
         return Counter(event.n for event in self.events(kind))
 
     def states(self, ids: list[str]) -> list[JobState]:
-        states = self.queue.states(ids)
+        states = self.queue.states([(QUEUE, job_id) for job_id in ids])
         assert None not in states, "a job's state hash is missing"
         return [state for state in states if state is not None]
 
@@ -140,9 +140,9 @@ class Fleet:
 
     def held(self) -> dict[str, list[str]]:
         """The ids of the jobs in every non-empty processing list, by worker."""
-        pattern = self.keys.processing("*")
+        pattern = self.keys.processing(QUEUE, "*")
         return {
-            key.removeprefix(self.keys.processing("")): [
+            key.removeprefix(self.keys.processing(QUEUE, "")): [
                 _id_of(raw) for raw in self.redis.lrange(key, 0, -1)
             ]
             for key in self.redis.scan_iter(match=pattern)

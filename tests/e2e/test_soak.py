@@ -107,7 +107,7 @@ def check_invariants(fleet: Fleet, kinds: list[str], states: list[JobState]) -> 
         if ends[n] > int(state.state == "succeeded"):
             assert state.recoveries >= 1, (n, state)
     assert fleet.redis.llen(fleet.keys.queue(QUEUE)) == 0
-    assert fleet.redis.zcard(fleet.keys.delayed) == 0
+    assert fleet.redis.zcard(fleet.keys.delayed("default")) == 0
 
 
 def test_soak_with_failures_kills_and_a_redis_restart(

@@ -117,10 +117,9 @@ def hold_jobs(redis: redis_py.Redis, prefix: str, worker_id: str, jobs: list[Job
     client, keys = JobQueue(redis, prefix).client, Keys(prefix)
     for job in jobs:
         client.enqueue(job)
-        redis.lmove(keys.queue(job.queue), keys.processing(worker_id), "LEFT", "RIGHT")
-    if jobs:
-        client.scripts.run([Call("start", [keys.job(job.id) for job in jobs],
-                                 [repr(time.time()), worker_id, *(job.attempts for job in jobs)])])
+        redis.lmove(keys.queue(job.queue), keys.processing(job.queue, worker_id), "LEFT", "RIGHT")
+    client.scripts.run([Call("start", [keys.job(job.queue, job.id)],
+                             [repr(time.time()), worker_id, job.attempts]) for job in jobs])
 
 
 def list_jobs(redis: redis_py.Redis, key: str) -> list[dict[str, Any]]:
@@ -133,16 +132,16 @@ def list_ids(redis: redis_py.Redis, key: str) -> list[str]:
     return [job["id"] for job in list_jobs(redis, key)]
 
 
-def state_of(job_queue: JobQueue, job_id: str) -> JobState:
-    """The state of a job Redis knows."""
-    (state,) = job_queue.states([job_id])
+def state_of(job_queue: JobQueue, job_id: str, queue: str = "default") -> JobState:
+    """The state of a job of queue that Redis knows."""
+    (state,) = job_queue.states([(queue, job_id)])
     assert state is not None, f"Redis knows job {job_id}"
     return state
 
 
-def states_of(job_queue: JobQueue, job_ids: list[str]) -> list[JobState]:
-    """The states of jobs Redis knows, in order."""
-    states = job_queue.states(job_ids)
+def states_of(job_queue: JobQueue, job_ids: list[str], queue: str = "default") -> list[JobState]:
+    """The states of jobs of queue that Redis knows, in order."""
+    states = job_queue.states([(queue, job_id) for job_id in job_ids])
     assert None not in states, "Redis knows every job"
     return [state for state in states if state]
 

@@ -25,7 +25,7 @@ def test_a_batch_queues_each_job_on_its_own_queue_in_one_round_trip(
     assert len(round_trips) == 1
     assert list_ids(redis, keys.queue("emails")) == [email]
     assert list_ids(redis, keys.queue("payments")) == [payment]
-    states = job_queue.states([email, payment, report])
+    states = job_queue.states([("emails", email), ("payments", payment), ("reports", report)])
     assert [(s.handler, s.queue, s.state) for s in states if s is not None] == [
         ("order_confirmation", "emails", "queued"),
         ("process_payment", "payments", "queued"),

@@ -65,7 +65,7 @@ def test_pop_is_at_most_once_the_job_is_in_no_list_after_it(
     assert client.pop("default", timeout=1) is not None
 
     assert redis.llen(keys.queue("default")) == 0, "the queue is empty"
-    assert list(redis.scan_iter(match=keys.processing("*"))) == [], "no processing list"
+    assert list(redis.scan_iter(match=keys.processing("default", "*"))) == [], "no processing list"
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"\xff\xfe"],
@@ -112,7 +112,7 @@ def test_enqueue_records_the_state_hash(
 
     client.enqueue(job)
 
-    fields = redis.hgetall(keys.job(job.id))
+    fields = redis.hgetall(keys.job(job.queue, job.id))
     # enqueued_at is the job's created_at, to the microsecond
     assert before - 1e-6 <= float(fields.pop("enqueued_at")) <= time.time()
     assert fields == {
@@ -131,14 +131,14 @@ def test_enqueue_with_a_delay_goes_to_the_delayed_set_scored_by_due_time(
 
     client.enqueue(job, delay_seconds=30)
 
-    ((raw, due_at),) = redis.zrange(keys.delayed, 0, -1, withscores=True)
+    ((raw, due_at),) = redis.zrange(keys.delayed("emails"), 0, -1, withscores=True)
     assert raw == job.to_json()
     assert before + 30 <= due_at <= time.time() + 30
     assert redis.llen(keys.queue("emails")) == 0, "the queue holds only jobs waiting now"
     assert redis.zrange(keys.marker("emails"), 0, -1, withscores=True) == [("next", due_at)], (
         "the earliest due time: wakes a worker blocked on emails in time for it"
     )
-    fields = redis.hgetall(keys.job(job.id))
+    fields = redis.hgetall(keys.job(job.queue, job.id))
     assert fields["state"] == "delayed"
     assert float(fields["due_at"]) == due_at
 
@@ -172,12 +172,13 @@ def test_enqueueing_a_job_id_again_changes_nothing(
 ) -> None:
     job = Job("h", {}, "default", id="order-7-mail")
     assert client.enqueue(job, delay_seconds) is True
-    before = redis.hgetall(keys.job(job.id))
+    before = redis.hgetall(keys.job(job.queue, job.id))
 
     assert client.enqueue(job, delay_seconds) is False
 
-    assert redis.hgetall(keys.job(job.id)) == before
-    queued = list_ids(redis, keys.queue("default")) + redis.zrange(keys.delayed, 0, -1)
+    assert redis.hgetall(keys.job(job.queue, job.id)) == before
+    queued = [*list_ids(redis, keys.queue("default")),
+              *redis.zrange(keys.delayed("default"), 0, -1)]
     assert len(queued) == 1, "the job is queued once"
 
 
@@ -193,7 +194,7 @@ def test_enqueue_all_sends_each_job_with_its_delay_in_one_round_trip(
     assert queued == [True, True, False]
     assert len(round_trips) == 1
     assert list_ids(redis, keys.queue("emails")) == [again.id, now.id]
-    assert redis.zrange(keys.delayed, 0, -1) == [later.to_json()]
+    assert redis.zrange(keys.delayed("reports"), 0, -1) == [later.to_json()]
     assert client.enqueue_all([]) == []
 
 
@@ -207,7 +208,7 @@ def test_enqueue_many_skips_jobs_enqueued_before(
 
     assert enqueued == 1
     assert redis.lrange(keys.queue("default"), 0, -1) == [old.to_json(), new.to_json()]
-    assert redis.hget(keys.job(new.id), "state") == "queued"
+    assert redis.hget(keys.job(new.queue, new.id), "state") == "queued"
 
 
 def test_enqueue_survives_a_script_flush(
@@ -230,7 +231,8 @@ def test_migrate_delayed_moves_due_jobs_of_the_queues_named(
     email, report = Job("h", {}, "emails"), Job("h", {}, "reports")
     for job in (email, report):
         client.enqueue(job, delay_seconds=60)
-    redis.zadd(keys.delayed, dict.fromkeys(redis.zrange(keys.delayed, 0, -1), 0), xx=True)
+    for queue in ("emails", "reports"):
+        redis.zadd(keys.delayed(queue), dict.fromkeys(redis.zrange(keys.delayed(queue), 0, -1), 0))
 
     # When due jobs of emails are migrated
     moved = client.migrate_delayed(["emails"])
@@ -238,7 +240,7 @@ def test_migrate_delayed_moves_due_jobs_of_the_queues_named(
     # Then only the email moved, onto its own queue
     assert moved == 1
     assert list_ids(redis, keys.queue("emails")) == [email.id]
-    assert redis.zrange(keys.delayed, 0, -1) == [report.to_json()]
+    assert redis.zrange(keys.delayed("reports"), 0, -1) == [report.to_json()]
 
 
 # The client's settings: any redis-py client works, the queue derives its own.
@@ -329,7 +331,8 @@ def test_data_that_is_not_utf8_reaches_the_failed_list_as_it_came_on_an_applicat
         assert entry["raw"].encode("utf-8", "surrogateescape") == b"\xff\xfe", "the very bytes"
         assert entry["error"].startswith("Malformed job")
         assert state_of(job_queue, job_id).state == "succeeded"
-        assert app_redis.llen(keys.processing(worker.worker_id)) == 0, "the worker holds nothing"
+        held = keys.processing("default", worker.worker_id)
+        assert app_redis.llen(held) == 0, "the worker holds nothing"
     finally:
         release(job_queue.redis, worker.registry.redis)
 

@@ -69,7 +69,7 @@ def test_a_fetch_moves_one_job_from_the_queue_into_the_workers_list(
 
     # Then it took the first, one only, into its own list
     assert (taken.job, taken.raw) == (replace(first, attempts=1), first.to_json())
-    assert redis.lrange(keys.processing(WORKER), 0, -1) == [first.to_json()]
+    assert redis.lrange(keys.processing("default", WORKER), 0, -1) == [first.to_json()]
     assert list_ids(redis, keys.queue("default")) == [second.id], "the second still waits"
 
 
@@ -79,7 +79,7 @@ def test_a_fetch_without_wait_on_empty_queues_takes_nothing(
     assert fetcher.fetch(["default"], wait=False) == []
 
     assert fetcher._next_due_at is None, "no delayed job to wait for"
-    assert redis.llen(keys.processing(WORKER)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", WORKER)) == 0, "the worker holds nothing"
 
 
 def test_a_fetch_that_waits_returns_nothing_after_its_block_timeout(
@@ -87,7 +87,7 @@ def test_a_fetch_that_waits_returns_nothing_after_its_block_timeout(
 ) -> None:
     assert fetcher.fetch(["default"], wait=True) == []
 
-    assert redis.llen(keys.processing(WORKER)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", WORKER)) == 0, "the worker holds nothing"
 
 
 def test_a_fetch_takes_malformed_data_as_it_is_and_says_why(
@@ -99,7 +99,7 @@ def test_a_fetch_takes_malformed_data_as_it_is_and_says_why(
 
     assert (taken.raw, taken.job) == ("not json", None)
     assert taken.malformed is not None and "not JSON" in taken.malformed
-    assert redis.lrange(keys.processing(WORKER), 0, -1) == ["not json"]
+    assert redis.lrange(keys.processing("default", WORKER), 0, -1) == ["not json"]
 
 
 def test_a_fetch_takes_up_to_its_prefetch_count_in_queue_order(
@@ -116,7 +116,8 @@ def test_a_fetch_takes_up_to_its_prefetch_count_in_queue_order(
 
     # Then it has all of high's and the first two of low's, in that order
     assert [taken.raw for taken in fetched] == [job.to_json() for job in [*high, *low[:2]]]
-    assert redis.llen(keys.processing(WORKER)) == 4
+    held = [redis.llen(keys.processing(queue, WORKER)) for queue in ("high", "low")]
+    assert held == [2, 2], "each job is in the worker's list for its queue"
     assert redis.llen(keys.queue("high")) == 0
     assert redis.lrange(keys.queue("low"), 0, -1) == [low[2].to_json()]
 
@@ -128,7 +129,7 @@ def test_a_fetch_notes_when_the_next_delayed_job_falls_due(
 
     fetched = fetcher.fetch(["default"], wait=False)
 
-    ((_, due_at),) = redis.zrange(keys.delayed, 0, -1, withscores=True)
+    ((_, due_at),) = redis.zrange(keys.delayed("default"), 0, -1, withscores=True)
     assert fetched == []
     assert fetcher._next_due_at == due_at, "it knows how long it may block"
 
@@ -142,12 +143,12 @@ def test_a_fetch_counts_an_attempt_and_marks_the_job_running(
     (first,) = fetcher.fetch(["default"], wait=False)
 
     # When it is back on its queue without finishing (its worker died), and taken again
-    redis.lmove(keys.processing(WORKER), keys.queue("default"), "LEFT", "LEFT")
+    redis.lmove(keys.processing("default", WORKER), keys.queue("default"), "LEFT", "LEFT")
     (second,) = fetcher.fetch(["default"], wait=False)
 
     # Then each take counted an attempt, and the job is running on this worker
     assert [taken.job.attempts for taken in (first, second) if taken.job] == [1, 2]
-    fields = redis.hgetall(keys.job(job.id))
+    fields = redis.hgetall(keys.job(job.queue, job.id))
     assert (fields["state"], fields["attempts"], fields["worker"]) == ("running", "2", WORKER)
     assert float(fields["started_at"]) <= time.time()
 
@@ -218,9 +219,9 @@ def test_outcomes_are_recorded_in_the_fetchs_own_round_trip(
     first = b"".join(round_trips[0])
     assert script_sha("ack") in first and script_sha("take") in first
     assert script_sha("start") in b"".join(round_trips[1])
-    assert redis.hget(keys.job(done.id), "state") == "succeeded"
+    assert redis.hget(keys.job(done.queue, done.id), "state") == "succeeded"
     assert fetched.raw == waiting.to_json()
-    assert redis.lrange(keys.processing(WORKER), 0, -1) == [waiting.to_json()]
+    assert redis.lrange(keys.processing("default", WORKER), 0, -1) == [waiting.to_json()]
 
 
 def test_an_outcome_no_fetch_takes_is_sent_after_prefetch_seconds(
@@ -237,11 +238,11 @@ def test_an_outcome_no_fetch_takes_is_sent_after_prefetch_seconds(
         fetcher.record(ack(taken))
 
         # Then it is recorded all the same, soon (prefetch_seconds is 0.02 s)
-        wait_for(lambda: redis.hget(keys.job(job.id), "state") == "succeeded",
+        wait_for(lambda: redis.hget(keys.job(job.queue, job.id), "state") == "succeeded",
                  "the outcome to be sent without a fetch", seconds=2.0)
     finally:
         fetcher.stop()
-    assert redis.llen(keys.processing(WORKER)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", WORKER)) == 0, "the worker holds nothing"
 
 
 def test_a_stale_outcome_a_fetch_sends_is_dropped_with_a_warning(
@@ -252,15 +253,15 @@ def test_a_stale_outcome_a_fetch_sends_is_dropped_with_a_warning(
     job = Job("h", {}, "default")
     client.enqueue(job)
     (taken,) = fetcher.fetch(["default"], wait=False)
-    redis.lmove(keys.processing(WORKER), keys.queue("default"), "LEFT", "LEFT")
-    before = redis.hgetall(keys.job(job.id))
+    redis.lmove(keys.processing("default", WORKER), keys.queue("default"), "LEFT", "LEFT")
+    before = redis.hgetall(keys.job(job.queue, job.id))
     fetcher.record(ack(taken))
 
     # When the next fetch sends its outcome
     fetcher.fetch(["other"], wait=False)
 
     # Then nothing of it is recorded, and the worker says so
-    assert redis.hgetall(keys.job(job.id)) == before
+    assert redis.hgetall(keys.job(job.queue, job.id)) == before
     assert list_ids(redis, keys.queue("default")) == [job.id], "the job waits to run again"
     messages = [record.getMessage() for record in caplog.records if record.name == "jobs.pending"]
     assert messages == ["1 outcomes dropped: their jobs were taken back"]
@@ -291,10 +292,11 @@ def test_fetch_and_record_survive_a_script_flush(
     (second,) = fetcher.fetch(["default"], wait=False)
 
     # Then the outcome was recorded, and the second job taken and started
-    assert redis.hget(keys.job(first.job.id), "state") == "succeeded"
+    assert redis.hget(keys.job(first.job.queue, first.job.id), "state") == "succeeded"
     assert second.job is not None and second.job.attempts == 1
-    assert redis.hget(keys.job(second.job.id), "state") == "running"
-    assert redis.lrange(keys.processing(WORKER), 0, -1) == [second.raw], "only the second held"
+    assert redis.hget(keys.job(second.job.queue, second.job.id), "state") == "running"
+    held = redis.lrange(keys.processing("default", WORKER), 0, -1)
+    assert held == [second.raw], "only the second held"
 
 
 def test_jobs_given_back_go_to_the_front_of_their_queue_in_order_uncounted(
@@ -316,8 +318,8 @@ def test_jobs_given_back_go_to_the_front_of_their_queue_in_order_uncounted(
 
     # Then the jobs are first on their queue, in their order, their attempts not counted
     assert list_ids(redis, keys.queue("default")) == [*(job.id for job in jobs), waiting.id]
-    assert {redis.hget(keys.job(job.id), "attempts") for job in jobs} == {"0"}
-    assert {redis.hget(keys.job(job.id), "state") for job in jobs} == {"queued"}
+    assert {redis.hget(keys.job(job.queue, job.id), "attempts") for job in jobs} == {"0"}
+    assert {redis.hget(keys.job(job.queue, job.id), "state") for job in jobs} == {"queued"}
     # And the bad data is in the failed list
-    assert [entry["raw"] for entry in FailedList(redis, keys).entries()] == ["not json"]
-    assert redis.llen(keys.processing(WORKER)) == 0, "the worker holds nothing"
+    assert [entry["raw"] for entry in FailedList(redis, keys).entries(["default"])] == ["not json"]
+    assert redis.llen(keys.processing("default", WORKER)) == 0, "the worker holds nothing"

@@ -53,7 +53,9 @@ def test_reap_dead_returns_the_jobs_of_a_silent_worker(
     assert reaped == 2
     assert list_ids(redis, keys.queue("emails")) == [email.id]
     assert list_ids(redis, keys.queue("reports")) == [report.id]
-    assert redis.llen(keys.processing("dead")) == 0, "the dead worker holds nothing"
+    assert [redis.llen(keys.processing(queue, "dead")) for queue in ("emails", "reports")] == [
+        0, 0
+    ], "the dead worker holds nothing"
     assert redis.zscore(keys.workers, "dead") is None
 
 
@@ -69,8 +71,11 @@ def test_reap_dead_never_touches_a_live_workers_jobs(
 
     # Then only the dead worker's jobs came back
     assert reaped == 2
-    assert [job.id for job in live] == list_ids(redis, keys.processing("live"))
-    states = JobQueue(redis, keys.prefix).states([job.id for job in live])
+    assert [job.id for job in live] == [
+        *list_ids(redis, keys.processing("emails", "live")),
+        *list_ids(redis, keys.processing("reports", "live")),
+    ]
+    states = JobQueue(redis, keys.prefix).states([(job.queue, job.id) for job in live])
     assert [(s.state, s.worker, s.recoveries) for s in states if s] == [("running", "live", 0)] * 2
     assert redis.zscore(keys.workers, "live") is not None
 
@@ -87,7 +92,8 @@ def test_reap_dead_does_nothing_while_another_worker_holds_the_reaper_lock(
 
     # Then it leaves the dead worker to the one holding the lock
     assert reaped == 0
-    assert list_ids(redis, keys.processing("dead")) == [job.id for job in held]
+    assert [*list_ids(redis, keys.processing("emails", "dead")),
+            *list_ids(redis, keys.processing("reports", "dead"))] == [job.id for job in held]
     assert redis.get(keys.reaper) == "other"
 
 
@@ -153,7 +159,7 @@ def test_a_heartbeat_that_cannot_reach_redis_keeps_trying(
 
 
 def is_succeeded(job_queue: JobQueue, job_id: str) -> bool:
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("default", job_id)])
     return state is not None and state.state == "succeeded"
 
 
@@ -166,7 +172,7 @@ def test_a_live_worker_runs_the_jobs_of_a_dead_one(
 ) -> None:
     # Given a worker that died holding a job of the default queue
     job_id = job_queue.dispatch("default", "send_email", {"order_id": 7})
-    redis.lmove(keys.queue("default"), keys.processing("dead"), "LEFT", "RIGHT")
+    redis.lmove(keys.queue("default"), keys.processing("default", "dead"), "LEFT", "RIGHT")
     redis.zadd(keys.workers, {"dead": 0.0})
     handler = Recorder()
 
@@ -177,6 +183,6 @@ def test_a_live_worker_runs_the_jobs_of_a_dead_one(
 
     # Then it ran the job once, counting the recovery
     assert handler.payloads == [{"order_id": 7}]
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("default", job_id)])
     assert state is not None and state.recoveries == 1
-    assert redis.llen(keys.processing("dead")) == 0, "the dead worker holds nothing"
+    assert redis.llen(keys.processing("default", "dead")) == 0, "the dead worker holds nothing"

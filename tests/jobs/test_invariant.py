@@ -70,7 +70,7 @@ def test_a_list_past_the_limit_is_not_checked(
     job_queue: JobQueue, redis: redis_py.Redis, prefix: str
 ) -> None:
     job_id = job_queue.dispatch("payments", "process_payment", {})
-    redis.rpush(Keys(prefix).failed, *(["not a job"] * (LIST_LIMIT + 1)))
+    redis.rpush(Keys(prefix).failed("emails"), *(["not a job"] * (LIST_LIMIT + 1)))
 
     check = job_queue.check_invariant([job_id], QUEUES)
 

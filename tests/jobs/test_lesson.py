@@ -112,21 +112,23 @@ def test_the_contracts_names_keep_working(r: Redis) -> None:
 def test_migrate_delayed_with_no_argument_moves_every_due_job_to_its_own_queue(
     r: Redis,
 ) -> None:
-    # Given due jobs of two queues in the delayed set
+    # Given due jobs of two queues, each in its queue's delayed set
     queue = JobQueue(r)
     email = queue.dispatch("emails", "SendEmailHandler", {}, delay=0.01)
     report = queue.dispatch("reports", "GenerateReport", {}, delay=0.01)
-    r.zadd("queue:delayed", {member: 0 for member in r.zrange("queue:delayed", 0, -1)})
+    for delayed in ("queue:delayed:emails", "queue:delayed:reports"):
+        r.zadd(delayed, {member: 0 for member in r.zrange(delayed, 0, -1)})
 
     # When migrate_delayed is called as the lesson calls it
     moved = queue.migrate_delayed()
 
     # Then each job waits on its own queue (the lesson's bug sent them all to default)
     assert moved == 2
-    assert [state.queue for state in queue.states([email, report]) if state] == [
+    assert [state.queue for state in queue.states([("emails", email), ("reports", report)])
+            if state] == [
         "emails", "reports"
     ]
     assert list_ids(queue.redis, "queue:emails") == [email]
     assert list_ids(queue.redis, "queue:reports") == [report]
     assert r.llen("queue:default") == 0
-    assert r.zcard("queue:delayed") == 0
+    assert r.zcard("queue:delayed:emails") + r.zcard("queue:delayed:reports") == 0

@@ -51,7 +51,7 @@ def test_it_runs_a_job_and_records_it_succeeded(
     # Then the handler ran once, the job's state says so, and the banner is the worker's
     assert recorder.payloads == [{"order_id": 7}]
     assert counts == {"processed": 1, "retried": 0, "failed": 0}
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("payments", job_id)])
     assert state is not None and (state.state, state.attempts) == ("succeeded", 1)
     assert "Worker started on queue: payments, emails" in caplog.text
     assert f"[OK] Job {job_id} processed (handler process_payment)" in caplog.text
@@ -71,7 +71,7 @@ def test_while_its_job_runs_the_job_is_nowhere_in_redis(
 
         # Then the job is in no list and no set: only in the worker's memory (at most once)
         assert job_id not in everything_in_redis(redis, keys)
-        (state,) = job_queue.states([job_id])
+        (state,) = job_queue.states([("payments", job_id)])
         assert state is not None and state.state == "running"
         assert state.worker == worker.worker_id
     finally:
@@ -93,7 +93,7 @@ def test_a_retry_is_a_new_job_with_attempts_at_0_so_it_retries_until_the_cap(
     # Then every run was a first attempt of a new job, until the cap stopped it
     assert len(failing.payloads) == 1 + MAX_COPIES
     assert counts == {"processed": 0, "retried": MAX_COPIES, "failed": 1}
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("payments", job_id)])
     assert state is not None and state.state == "failed" and state.attempts == 1
     assert state.error is not None and "dispatched again as a new job" in state.error
     # And the one that failed for good is a copy, its attempt 1, not the job dispatched
@@ -112,7 +112,7 @@ def test_a_job_failing_on_its_last_attempt_goes_to_the_failed_list(
 
     (entry,) = job_queue.failed()
     assert (entry["id"], entry["error"]) == (job_id, "RuntimeError: boom")
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("payments", job_id)])
     assert state is not None and state.state == "failed"
 
 
@@ -152,6 +152,6 @@ def test_data_that_is_no_job_goes_to_failed(
 
     # Then the text is in the failed list as it came
     assert counts == {"processed": 0, "retried": 0, "failed": 1}
-    (entry,) = redis.lrange(keys.failed, 0, -1)
+    (entry,) = redis.lrange(keys.failed("payments"), 0, -1)
     assert json.loads(entry)["raw"] == "not a job {"
     assert redis.llen(keys.queue("payments")) == 0

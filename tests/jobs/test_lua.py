@@ -72,6 +72,7 @@ def test_there_is_one_script_per_atomic_operation() -> None:
         "schedule",
         "start",
         "take",
+        "unregister",
     ]
 
 
@@ -127,56 +128,56 @@ def test_each_script_compiles_on_redis(script: Path, redis: redis_py.Redis) -> N
 
 def test_migrate_delayed_moves_at_most_argv_2_jobs(redis: redis_py.Redis, keys: Keys) -> None:
     # Given 50 due jobs, run as a learner would with redis-cli --eval
-    delayed, failed, queue = keys.delayed, keys.failed, keys.queue("default")
+    delayed, queue, marker = keys.delayed("default"), keys.queue("default"), keys.marker("default")
     for n in range(50):
         redis.zadd(delayed, {Job("h", {"n": n}, "default").to_json(): 1.0})
     migrate = (LUA / "migrate_delayed.lua").read_text(encoding="utf-8")
 
     # When the script is told to move at most 10
-    marker = keys.marker("default")
-    moved, _ = redis.eval(migrate, 4, delayed, failed, queue, marker, repr(time.time()), 10,
-                          "default")
+    moved, _ = redis.eval(migrate, 3, delayed, queue, marker, repr(time.time()), 10)
 
-    # Then it moves 10
+    # Then it moves 10, and wakes a worker blocked on the queue
     assert moved == 10
     assert redis.llen(queue) == 10
+    assert redis.zscore(marker, "next") == 0
 
 
-def test_reap_returns_a_dead_workers_job_and_refuses_a_live_one(
+def test_reap_gives_a_dead_workers_job_back_and_unregister_spares_a_live_one(
     redis: redis_py.Redis, keys: Keys
 ) -> None:
     # Given a worker holding a job, run as a learner would with redis-cli --eval
-    workers, processing = keys.workers, keys.processing("w1")
+    processing = keys.processing("default", "w1")
     job = Job("h", {}, "default")
     redis.rpush(processing, job.to_json())
     reap = (LUA / "reap.lua").read_text(encoding="utf-8")
-    script_keys = [workers, processing, keys.failed, keys.worker("w1"), keys.queue("default"),
-                   keys.job(job.id), keys.marker("default")]
+    unregister = (LUA / "unregister.lua").read_text(encoding="utf-8")
+    script_keys = [processing, keys.queue("default"), keys.marker("default"),
+                   keys.failed("default"), keys.job(job.queue, job.id)]
 
-    def run_reap() -> object:
-        now = time.time()
-        args = ["w1", repr(now - 30), 3, repr(now), job.to_json(), "{}"]
-        return redis.eval(reap, len(script_keys), *script_keys, *args)
+    # When it beat a moment ago, unregister refuses to take it off the registry
+    redis.zadd(keys.workers, {"w1": time.time()})
+    assert redis.eval(unregister, 1, keys.workers, "w1", repr(time.time() - 30)) == 0
+    assert redis.zscore(keys.workers, "w1") is not None, "the live worker stays registered"
 
-    # When it beat a moment ago, the script refuses (false reads as None)
-    redis.zadd(workers, {"w1": time.time()})
-    assert run_reap() is None
-    assert redis.llen(processing) == 1, "the live worker keeps its job"
-
-    # When it has been silent for a minute, the job goes back to its queue
-    redis.zadd(workers, {"w1": time.time() - 60})
-    assert run_reap() == [1, 0]
+    # When its job is reaped, it goes back to its queue
+    args = ["w1", 3, repr(time.time()), job.to_json(), "{}"]
+    assert redis.eval(reap, len(script_keys), *script_keys, *args) == [1, 0]
     assert redis.lrange(keys.queue("default"), 0, -1) == [job.to_json()]
-    assert redis.zscore(workers, "w1") is None, "the dead worker left the registry"
+    assert redis.llen(processing) == 0, "the worker holds nothing"
+
+    # When it has been silent for a minute, it leaves the registry
+    redis.zadd(keys.workers, {"w1": time.time() - 60})
+    assert redis.eval(unregister, 1, keys.workers, "w1", repr(time.time() - 30)) == 1
+    assert redis.zscore(keys.workers, "w1") is None, "the dead worker left the registry"
 
 
 def test_retry_failed_queues_a_failed_entry_once(redis: redis_py.Redis, keys: Keys) -> None:
-    failed, queue = keys.failed, keys.queue("default")
+    failed, queue = keys.failed("default"), keys.queue("default")
     job = Job("h", {}, "default")
     entry = '{"entry": 1}'
     redis.rpush(failed, entry)
     script = (LUA / "retry_failed.lua").read_text(encoding="utf-8")
-    script_keys = [failed, queue, keys.job(job.id), keys.marker("default")]
+    script_keys = [failed, queue, keys.job(job.queue, job.id), keys.marker("default")]
 
     first = redis.eval(script, 4, *script_keys, entry, job.to_json(), repr(time.time()))
     second = redis.eval(script, 4, *script_keys, entry, job.to_json(), repr(time.time()))

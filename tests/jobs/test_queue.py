@@ -19,8 +19,8 @@ from tests.jobs.support import Failing, Recorder, list_ids, list_jobs
 from tests.waiting import wait_for
 
 
-def due_at(job_queue: JobQueue, job_id: str) -> float:
-    (state,) = job_queue.states([job_id])
+def due_at(job_queue: JobQueue, job_id: str, queue: str = "default") -> float:
+    (state,) = job_queue.states([(queue, job_id)])
     assert state is not None and state.due_at is not None
     return state.due_at
 
@@ -88,8 +88,8 @@ def test_a_delayed_job_is_not_on_its_queue_before_it_is_due(
 
     assert moved == 0
     assert list_ids(redis, keys.queue("emails")) == []
-    assert redis.zcard(keys.delayed) == 1
-    (state,) = job_queue.states([job_id])
+    assert redis.zcard(keys.delayed("emails")) == 1
+    (state,) = job_queue.states([("emails", job_id)])
     assert state is not None and state.state == "delayed"
 
 
@@ -103,7 +103,7 @@ def test_due_jobs_move_to_their_own_queues_not_default(
     # When they fall due and a worker serving both migrates them
     def all_migrated() -> bool:
         job_queue.migrate_delayed(["default", "emails", "reports"])
-        return redis.zcard(keys.delayed) == 0
+        return redis.zcard(keys.delayed("emails")) + redis.zcard(keys.delayed("reports")) == 0
 
     wait_for(all_migrated, "both delayed jobs to be migrated")
 
@@ -115,7 +115,7 @@ def test_due_jobs_move_to_their_own_queues_not_default(
 
 def test_migrate_delayed_returns_how_many_moved(job_queue: JobQueue) -> None:
     ids = [job_queue.dispatch("emails", "send_email", {}, delay=0.01) for _ in range(3)]
-    wait_for(lambda: time.time() > due_at(job_queue, ids[-1]), "the jobs to fall due")
+    wait_for(lambda: time.time() > due_at(job_queue, ids[-1], "emails"), "the jobs to fall due")
 
     assert job_queue.migrate_delayed(["emails"]) == 3
 
@@ -125,14 +125,14 @@ def test_a_due_job_of_a_queue_the_caller_does_not_serve_stays_delayed(
 ) -> None:
     # Given a due job for the reports queue
     job_id = job_queue.dispatch("reports", "build_report", {}, delay=0.01)
-    wait_for(lambda: time.time() > due_at(job_queue, job_id), "the job to fall due")
+    wait_for(lambda: time.time() > due_at(job_queue, job_id, "reports"), "the job to fall due")
 
     # When a caller serving only emails migrates
     moved = job_queue.migrate_delayed(["emails"])
 
     # Then the job waits for a worker that serves reports
     assert moved == 0
-    assert redis.zcard(keys.delayed) == 1
+    assert redis.zcard(keys.delayed("reports")) == 1
     assert list_ids(redis, keys.queue("reports")) == []
     assert job_queue.migrate_delayed(["reports"]) == 1
 
@@ -144,10 +144,10 @@ def test_due_jobs_of_other_queues_do_not_starve_the_callers_own(
     with redis.pipeline(transaction=False) as pipe:
         for n in range(1000):
             job = {"id": f"{n:032x}", "handler": "h", "payload": {}, "queue": "reports"}
-            pipe.zadd(keys.delayed, {json.dumps(job): time.time() - 1})
+            pipe.zadd(keys.delayed("reports"), {json.dumps(job): time.time() - 1})
         pipe.execute()
     email = job_queue.dispatch("emails", "send_email", {}, delay=0.01)
-    wait_for(lambda: time.time() > due_at(job_queue, email), "the email to fall due")
+    wait_for(lambda: time.time() > due_at(job_queue, email, "emails"), "the email to fall due")
 
     # When a worker serving emails migrates
     moved = job_queue.migrate_delayed(["emails"])
@@ -161,13 +161,17 @@ def test_due_jobs_of_other_queues_do_not_starve_the_callers_own(
 def test_a_due_entry_that_is_not_a_job_goes_to_the_failed_list(
     job_queue: JobQueue, redis: redis_py.Redis, keys: Keys, raw: str
 ) -> None:
-    redis.zadd(keys.delayed, {raw: 1.0})
+    # Given data that is not a job in the delayed set, due
+    redis.zadd(keys.delayed("default"), {raw: 1.0})
 
+    # When it is migrated, and a worker takes it
     moved = job_queue.migrate_delayed(["default"])
+    counts = Worker(redis, {}, prefix=keys.prefix).run(["default"], burst=True)
 
-    assert moved == 0
-    assert redis.zcard(keys.delayed) == 0
-    (entry,) = job_queue.failed()
+    # Then it is in the failed list, as it came, with the reason
+    assert (moved, counts["failed"]) == (1, 1)
+    assert redis.zcard(keys.delayed("default")) == 0
+    (entry,) = job_queue.failed(queues=["default"])
     assert entry["raw"] == raw
     assert entry["error"].startswith("Malformed job")
 
@@ -177,8 +181,9 @@ def test_four_migrating_workers_move_each_due_job_exactly_once(
 ) -> None:
     # Given 1,000 jobs for two queues, all due at the same instant
     ids = {job_queue.dispatch(("a", "b")[n % 2], "h", {}, delay=60) for n in range(1000)}
-    delayed = keys.delayed
-    redis.zadd(delayed, dict.fromkeys(redis.zrange(delayed, 0, -1), time.time()), xx=True)
+    for queue in ("a", "b"):
+        delayed = keys.delayed(queue)
+        redis.zadd(delayed, dict.fromkeys(redis.zrange(delayed, 0, -1), time.time()), xx=True)
     start = threading.Barrier(4)
 
     def migrate() -> int:
@@ -198,7 +203,7 @@ def test_four_migrating_workers_move_each_due_job_exactly_once(
     assert Counter(job["id"] for job in on_queues) == Counter(ids)
     assert {job["queue"] for job in list_jobs(redis, keys.queue("a"))} == {"a"}
     assert {job["queue"] for job in list_jobs(redis, keys.queue("b"))} == {"b"}
-    assert redis.zcard(delayed) == 0
+    assert redis.zcard(keys.delayed("a")) + redis.zcard(keys.delayed("b")) == 0
 
 
 def test_states_reads_every_job_in_one_round_trip(
@@ -208,7 +213,7 @@ def test_states_reads_every_job_in_one_round_trip(
     delayed = job_queue.dispatch("default", "send_email", {}, delay=60)
     round_trips.clear()
 
-    states = job_queue.states([queued, "0" * 32, delayed])
+    states = job_queue.states([("default", job_id) for job_id in (queued, "0" * 32, delayed)])
 
     assert len(round_trips) == 1
     assert [state and (state.id, state.state, state.handler) for state in states] == [
@@ -222,10 +227,10 @@ def test_failed_returns_the_parsed_entries_oldest_first(
     job_queue: JobQueue, redis: redis_py.Redis, keys: Keys
 ) -> None:
     entries = [{"id": "1", "error": "a", "failed_at": 1.0}, {"raw": "x", "error": "b"}]
-    redis.rpush(keys.failed, *map(json.dumps, entries))
+    redis.rpush(keys.failed("default"), *map(json.dumps, entries))
 
-    assert job_queue.failed() == entries
-    assert job_queue.failed(1, 1) == entries[1:]
+    assert job_queue.failed(queues=["default"]) == entries
+    assert job_queue.failed(1, 1, queues=["default"]) == entries[1:]
 
 
 # The failed list: inspect, retry, delete and purge.
@@ -270,7 +275,7 @@ def test_retry_failed_queues_the_job_again_on_its_own_queue_as_new(
     assert job_queue.failed() == []
     assert list_ids(redis, keys.queue("emails")) == [waiting, job_id]
     assert list_jobs(redis, keys.queue("emails"))[1]["attempts"] == 0
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("emails", job_id)])
     assert state is not None
     assert (state.state, state.attempts, state.error) == ("queued", 0, None)
     assert (state.started_at, state.finished_at, state.worker) == (None, None, None)
@@ -286,7 +291,7 @@ def test_a_retried_job_runs_again_with_all_its_attempts(
     make_worker({"pay": handler}).run(burst=True)
 
     assert handler.payloads == [{"n": 0}]
-    (state,) = job_queue.states([job_id])
+    (state,) = job_queue.states([("default", job_id)])
     assert state is not None and (state.state, state.attempts) == ("succeeded", 1)
     # and the failed first run is still in its history, before the new attempt 1
     runs = [(r["run"], r["attempt"], r["outcome"]) for r in state.history]
@@ -348,7 +353,7 @@ def test_delete_failed_drops_the_entry_and_the_jobs_state(
     job_queue.delete_failed(first)
 
     assert [entry["id"] for entry in job_queue.failed()] == [second]
-    assert job_queue.states([first, second])[0] is None
+    assert job_queue.states([("default", first), ("default", second)])[0] is None
 
 
 def test_purge_failed_drops_only_the_given_handlers_jobs(
@@ -360,7 +365,7 @@ def test_purge_failed_drops_only_the_given_handlers_jobs(
     assert job_queue.purge_failed(handler="pay") == 2
 
     assert [entry["id"] for entry in job_queue.failed()] == [mail]
-    assert job_queue.states([*pay, mail])[:2] == [None, None]
+    assert job_queue.states([("default", job_id) for job_id in (*pay, mail)])[:2] == [None] * 2
 
 
 @pytest.mark.parametrize("action", ["failed_job", "retry_failed", "delete_failed"])
@@ -398,7 +403,7 @@ def test_dispatch_many_queues_every_job_in_order_with_its_state(
     # Then each is on the queue, in order, with a queued state hash
     assert list_ids(redis, keys.queue("emails")) == ids
     assert len(set(ids)) == 2500
-    states = job_queue.states([ids[0], ids[-1]])
+    states = job_queue.states([("emails", ids[0]), ("emails", ids[-1])])
     assert [(s.state, s.handler, s.queue) for s in states if s] == [
         ("queued", "send_email", "emails")
     ] * 2

@@ -80,7 +80,8 @@ def test_after_losing_redis_a_worker_gives_back_jobs_it_never_saw_and_runs_them(
     job_id = job_queue.dispatch("default", "send_email", {"order_id": 7})
     handler = Recorder()
     worker = make_worker({"send_email": handler})
-    redis.lmove(keys.queue("default"), keys.processing(worker.worker_id), "LEFT", "RIGHT")
+    held = keys.processing("default", worker.worker_id)
+    redis.lmove(keys.queue("default"), held, "LEFT", "RIGHT")
     worker.fetcher.lost_redis = True
 
     # When the worker goes on
@@ -91,7 +92,7 @@ def test_after_losing_redis_a_worker_gives_back_jobs_it_never_saw_and_runs_them(
     assert counts == {**NO_COUNTS, "processed": 1}
     state = state_of(job_queue, job_id)
     assert (state.state, state.attempts, state.recoveries) == ("succeeded", 1, 1)
-    assert redis.llen(keys.processing(worker.worker_id)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", worker.worker_id)) == 0, "the worker holds nothing"
 
 
 def test_a_delayed_job_runs_on_its_own_queue_once_due(
@@ -105,9 +106,10 @@ def test_a_delayed_job_runs_on_its_own_queue_once_due(
 
     # When an email is dispatched to run in 0.2 s
     job_id = job_queue.dispatch("emails", "send_email", {}, delay=0.2)
-    due_at = state_of(job_queue, job_id).due_at
+    due_at = state_of(job_queue, job_id, "emails").due_at
     assert due_at is not None
-    wait_for(lambda: state_of(job_queue, job_id).state == "succeeded", "the email to be sent",
+    wait_for(lambda: state_of(job_queue, job_id, "emails").state == "succeeded",
+             "the email to be sent",
              give_up=exited(running))
 
     # Then it ran on emails, not before its time, and within a second of it
@@ -173,7 +175,8 @@ def test_queue_lists_hold_only_jobs_while_delayed_jobs_wake_a_blocked_worker(
     # and the worker runs every one before its 3 s wait would have ended
     wait_for(lambda: len(handler.payloads) == 3, "the three jobs to run", seconds=2.5,
              give_up=exited(running))
-    assert [state.state for state in job_queue.states(job_ids) if state] == ["succeeded"] * 3
+    states = job_queue.states(list(zip(queues, job_ids, strict=True)))
+    assert [state.state for state in states if state] == ["succeeded"] * 3
 
 
 def test_two_workers_run_each_of_2000_jobs_exactly_once(
@@ -191,5 +194,6 @@ def test_two_workers_run_each_of_2000_jobs_exactly_once(
     # Then each job ran exactly once, and neither worker holds anything
     assert Counter(payload["n"] for payload in handler.payloads) == Counter(range(2000))
     assert sum(count["processed"] for count in counts) == 2000
-    assert [redis.llen(keys.processing(worker.worker_id)) for worker in workers] == [0, 0]
+    held = [redis.llen(keys.processing("default", worker.worker_id)) for worker in workers]
+    assert held == [0, 0]
     assert redis.llen(keys.queue("default")) == 0, "the queue is empty"

@@ -12,7 +12,7 @@ import pytest
 import redis as redis_py
 
 from jobs import FailedList, Job, JobQueue, Keys, WorkerRegistry, connect
-from tests.jobs.support import hold_jobs, list_ids, state_of, states_of
+from tests.jobs.support import hold_jobs, list_ids, state_of
 from tests.waiting import wait_for
 
 WORKER = "w1"
@@ -115,11 +115,13 @@ def test_reap_returns_a_dead_workers_jobs_to_the_front_of_their_own_queues(
                                                         waiting["emails"].to_json()]
     assert redis.lrange(keys.queue("reports"), 0, -1) == [report.to_json(),
                                                          waiting["reports"].to_json()]
-    for state in states_of(job_queue, [email.id, report.id]):
+    for state in job_queue.states([("emails", email.id), ("reports", report.id)]):
+        assert state is not None
         assert (state.state, state.recoveries, state.error) == ("queued", 1, "abandoned 1 times")
         assert (state.attempts, state.worker, state.started_at) == (1, None, None)
     # And the dead worker holds nothing and has left the registry
-    assert redis.llen(keys.processing(DEAD)) == 0, "the dead worker holds nothing"
+    held = [redis.llen(keys.processing(queue, DEAD)) for queue in ("emails", "reports")]
+    assert held == [0, 0], "the dead worker holds nothing"
     assert redis.zscore(keys.workers, DEAD) is None, "the dead worker left the registry"
 
 
@@ -153,16 +155,16 @@ def test_reap_refuses_a_worker_whose_heartbeat_is_fresh(
     # Given a live worker holding a job (its reaper read a heartbeat just before it beat)
     job = Job("h", {}, "default")
     held_by(redis, keys, "live", [job], last_beat=time.time())
-    before = redis.hgetall(keys.job(job.id))
+    before = redis.hgetall(keys.job(job.queue, job.id))
 
     # When a reaper tries to reap it
     returned = registry.reap("live", time.time() - 30)
 
     # Then it moves nothing: the job stays with its worker, which stays registered
     assert returned == (0, 0)
-    assert redis.lrange(keys.processing("live"), 0, -1) == [job.to_json()]
+    assert redis.lrange(keys.processing("default", "live"), 0, -1) == [job.to_json()]
     assert redis.llen(keys.queue("default")) == 0, "nothing given back"
-    assert redis.hgetall(keys.job(job.id)) == before
+    assert redis.hgetall(keys.job(job.queue, job.id)) == before
     assert redis.zscore(keys.workers, "live") is not None, "still registered"
 
 
@@ -170,13 +172,13 @@ def test_reap_leaves_malformed_data_of_a_live_worker_alone(
     registry: WorkerRegistry, redis: redis_py.Redis, keys: Keys
 ) -> None:
     held_by(redis, keys, "live", [], last_beat=time.time())
-    redis.rpush(keys.processing("live"), "not json")
+    redis.rpush(keys.processing("default", "live"), "not json")
 
     returned = registry.reap("live", time.time() - 30)
 
     assert returned == (0, 0)
-    assert redis.lrange(keys.processing("live"), 0, -1) == ["not json"]
-    assert redis.llen(keys.failed) == 0, "nothing failed"
+    assert redis.lrange(keys.processing("default", "live"), 0, -1) == ["not json"]
+    assert redis.llen(keys.failed("default")) == 0, "nothing failed"
 
 
 def test_a_job_abandoned_more_than_max_recoveries_times_goes_to_failed(
@@ -190,17 +192,17 @@ def test_a_job_abandoned_more_than_max_recoveries_times_goes_to_failed(
     for _ in range(3):
         # When its worker dies and a reaper gives the job back, then it is taken again
         results.append(reaper.reap(DEAD, time.time() - 30))
-        redis.lmove(keys.queue("default"), keys.processing(DEAD), "LEFT", "RIGHT")
+        redis.lmove(keys.queue("default"), keys.processing("default", DEAD), "LEFT", "RIGHT")
         redis.zadd(keys.workers, {DEAD: 0.0})
 
     # Then it came back twice, and the third time went to the failed list for good
     assert results == [(1, 0), (1, 0), (0, 1)]
     assert redis.llen(keys.queue("default")) == 0, "not queued"
-    assert redis.llen(keys.processing(DEAD)) == 0, "not held"
+    assert redis.llen(keys.processing("default", DEAD)) == 0, "not held"
     state = state_of(job_queue, job.id)
     assert (state.state, state.error, state.recoveries) == ("failed", "abandoned 3 times", 3)
     assert state.finished_at is not None
-    (entry,) = FailedList(redis, keys).entries()
+    (entry,) = FailedList(redis, keys).entries(["default"])
     assert entry | {"failed_at": 0} == {
         **job.to_dict(),
         "error": "abandoned 3 times",
@@ -213,7 +215,7 @@ def test_reap_moves_malformed_data_of_a_dead_worker_to_failed(
 ) -> None:
     # Given a dead worker holding data that is not a job, then a job
     job = Job("h", {}, "default")
-    redis.rpush(keys.processing(DEAD), "not json")
+    redis.rpush(keys.processing("default", DEAD), "not json")
     held_by(redis, keys, DEAD, [job], last_beat=0.0)
 
     # When it is reaped
@@ -221,11 +223,11 @@ def test_reap_moves_malformed_data_of_a_dead_worker_to_failed(
 
     # Then the data is in the failed list as it was, and the job is back on its queue
     assert returned == (1, 1), "one job back on its queue, the malformed data failed"
-    (entry,) = FailedList(redis, keys).entries()
+    (entry,) = FailedList(redis, keys).entries(["default"])
     assert entry["raw"] == "not json"
     assert entry["error"].startswith("Malformed job: not JSON")
     assert redis.lrange(keys.queue("default"), 0, -1) == [job.to_json()]
-    assert redis.llen(keys.processing(DEAD)) == 0, "the dead worker holds nothing"
+    assert redis.llen(keys.processing("default", DEAD)) == 0, "the dead worker holds nothing"
     assert redis.zscore(keys.workers, DEAD) is None, "the dead worker left the registry"
 
 
@@ -260,6 +262,7 @@ def test_concurrent_reapers_return_each_job_exactly_once(
     assert sum(returned for returned, _ in results) == 100
     on_queues = list_ids(redis, keys.queue("a")) + list_ids(redis, keys.queue("b"))
     assert Counter(on_queues) == Counter(job.id for job in jobs), "each job queued once"
-    states = states_of(job_queue, [job.id for job in jobs])
-    assert {state.recoveries for state in states} == {1}, "each recovery counted once"
-    assert redis.llen(keys.processing(DEAD)) == 0, "the dead worker holds nothing"
+    states = job_queue.states([(job.queue, job.id) for job in jobs])
+    assert {state.recoveries for state in states if state} == {1}, "each recovery counted once"
+    held = [redis.llen(keys.processing(queue, DEAD)) for queue in ("a", "b")]
+    assert held == [0, 0], "the dead worker holds nothing"

@@ -24,8 +24,8 @@ from tests.waiting import wait_for
 
 def make_due(redis: redis_py.Redis, keys: Keys) -> None:
     """Make every delayed job due now, rather than wait for its backoff."""
-    for raw in redis.zrange(keys.delayed, 0, -1):
-        redis.zadd(keys.delayed, {raw: 0}, xx=True)
+    for raw in redis.zrange(keys.delayed("default"), 0, -1):
+        redis.zadd(keys.delayed("default"), {raw: 0}, xx=True)
 
 
 class Flaky(Recorder):
@@ -75,7 +75,7 @@ def test_each_retry_keeps_the_attempt_count_and_waits_its_backoff(
         worker.run(burst=True)
 
         # Then the next waits 2**attempt * 10 s, and the count is kept (the lesson reset it)
-        ((raw, due_at),) = redis.zrange(keys.delayed, 0, -1, withscores=True)
+        ((raw, due_at),) = redis.zrange(keys.delayed("default"), 0, -1, withscores=True)
         state = state_of(job_queue, job_id)
         assert (state.state, state.attempts) == ("retrying", attempt)
         assert json.loads(raw)["attempts"] == attempt, "the delayed JSON keeps the count"
@@ -89,7 +89,7 @@ def test_each_retry_keeps_the_attempt_count_and_waits_its_backoff(
     # Then the job fails for good
     state = state_of(job_queue, job_id)
     assert (state.state, state.attempts) == ("failed", 3)
-    assert redis.zcard(keys.delayed) == 0, "no retry is left scheduled"
+    assert redis.zcard(keys.delayed("default")) == 0, "no retry is left scheduled"
 
 
 def test_a_failing_job_is_retried_until_max_attempts_then_failed(
@@ -161,7 +161,7 @@ def test_an_error_the_handler_gives_up_on_fails_the_job_at_once(
     assert len(handler.payloads) == 1, "one attempt ran"
     state = state_of(job_queue, job_id)
     assert (state.state, state.attempts, state.error) == ("failed", 1, "ValueError: card declined")
-    assert redis.zcard(keys.delayed) == 0, "no retry was scheduled"
+    assert redis.zcard(keys.delayed("default")) == 0, "no retry was scheduled"
     assert [entry["id"] for entry in job_queue.failed()] == [job_id]
 
 
@@ -210,7 +210,7 @@ def test_a_job_taken_more_often_than_its_policy_allows_fails_as_abandoned(
 ) -> None:
     # Given a job whose 3 attempts were all taken and never finished (each killed its worker)
     job_id = job_queue.dispatch("default", "crash", {})
-    redis.hset(keys.job(job_id), "attempts", 3)
+    redis.hset(keys.job("default", job_id), "attempts", 3)
     handler = Recorder()
 
     # When a worker allowing 3 attempts takes it a fourth time

@@ -85,7 +85,7 @@ def test_stop_lets_the_running_job_finish_and_takes_no_more(
         ("succeeded", 1),
         ("queued", 0),
     ]
-    assert redis.llen(keys.processing(worker.worker_id)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", worker.worker_id)) == 0, "the worker holds nothing"
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_stopping_gives_the_unstarted_jobs_of_a_batch_back_uncounted(
     assert set(queued[:16]) == set(given_back), "the unstarted jobs are at the front"
     assert queued[16:] == never_taken
     assert {(s.state, s.attempts) for s in states_of(job_queue, given_back)} == {("queued", 0)}
-    assert redis.llen(keys.processing(worker.worker_id)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", worker.worker_id)) == 0, "the worker holds nothing"
 
 
 def test_stopping_gives_the_unstarted_jobs_back_in_their_order(
@@ -192,7 +192,7 @@ def test_a_job_still_running_at_the_shutdown_timeout_goes_back_to_the_front(
     assert counts == NO_COUNTS
     assert list_ids(redis, keys.queue("default")) == ids
     assert [(s.state, s.attempts) for s in states_of(job_queue, ids)] == [("queued", 0)] * 2
-    assert redis.llen(keys.processing(worker.worker_id)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", worker.worker_id)) == 0, "the worker holds nothing"
 
 
 def test_a_second_sigterm_stops_the_running_job_at_once(

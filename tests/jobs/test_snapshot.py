@@ -66,7 +66,7 @@ def test_malformed_data_in_the_failed_list_is_shown_as_it_came(
 def test_past_the_list_limit_the_split_by_queue_says_it_is_truncated(
     job_queue: JobQueue, redis: redis_py.Redis, prefix: str
 ) -> None:
-    redis.rpush(Keys(prefix).failed, *(["not a job"] * (LIST_LIMIT + 1)))
+    redis.rpush(Keys(prefix).failed(QUEUES[0]), *(["not a job"] * (LIST_LIMIT + 1)))
 
     snapshot = job_queue.snapshot(QUEUES)
 

@@ -53,9 +53,9 @@ def test_the_worker_counts_jobs_per_minute_and_per_handler(
 
     # Then this minute shows them, and so do the per-handler totals
     monitor = QueueMonitor(redis, prefix)
-    throughput = monitor.throughput(minutes=2)  # two, in case the run crossed a minute
+    throughput = monitor.throughput(["default"], minutes=2)  # two, in case the run crossed a minute
     assert (sum(throughput.processed), sum(throughput.failed)) == (2, 1)
-    stats = monitor.handler_stats()
+    stats = monitor.handler_stats(["default"])
     assert (stats["record"].processed, stats["record"].failed) == (2, 0)
     assert (stats["pay"].processed, stats["pay"].failed) == (0, 1)
     assert stats["record"].buckets[math.inf] == 2

@@ -48,7 +48,7 @@ def test_a_job_past_its_time_limit_is_stopped_and_retried(
     assert [(r["outcome"], r["error"]) for r in state.history] == [
         ("failed", "timed out after 0.2 s")
     ]
-    assert redis.zcard(keys.delayed) == 1, "its retry is scheduled"
+    assert redis.zcard(keys.delayed("default")) == 1, "its retry is scheduled"
     assert state_of(job_queue, quick).state == "succeeded"
 
 

@@ -31,7 +31,7 @@ def test_a_job_runs_once_and_is_recorded_as_succeeded(
     assert (state.state, state.attempts, state.error) == ("succeeded", 1, None)
     assert state.started_at is not None and state.finished_at is not None
     assert state.started_at <= state.finished_at
-    assert redis.llen(keys.processing("w1")) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", "w1")) == 0, "the worker holds nothing"
     assert redis.llen(keys.queue("default")) == 0, "the queue is empty"
 
 
@@ -52,7 +52,7 @@ def test_an_unknown_handler_fails_at_once(
     state = state_of(job_queue, job_id)
     assert (state.state, state.attempts) == ("failed", 1)
     assert state.error == "Unknown handler: no_such_handler"
-    assert redis.zcard(keys.delayed) == 0, "no retry was scheduled"
+    assert redis.zcard(keys.delayed("default")) == 0, "no retry was scheduled"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_a_malformed_message_goes_to_failed_and_the_worker_goes_on(
     assert isinstance(entry["failed_at"], float)
     assert handler.payloads == [{}]
     assert state_of(job_queue, job_id).state == "succeeded"
-    assert redis.llen(keys.processing(worker.worker_id)) == 0, "the worker holds nothing"
+    assert redis.llen(keys.processing("default", worker.worker_id)) == 0, "the worker holds nothing"
 
 
 def test_data_that_is_not_utf8_goes_to_failed_and_the_worker_goes_on(
@@ -145,7 +145,7 @@ def test_fast_jobs_are_taken_in_batches(
     # Given fast jobs that note how many jobs their worker holds
     held: list[int] = []
     worker = make_worker({"fast": Recorder(lambda _: held.append(redis.llen(processing)))})
-    processing = keys.processing(worker.worker_id)
+    processing = keys.processing("default", worker.worker_id)
     for _ in range(50):
         job_queue.dispatch("default", "fast", {})
 
@@ -168,7 +168,7 @@ def test_slow_jobs_are_taken_one_at_a_time(
         time.sleep(0.03)  # the job's slow work, not a wait for anything
 
     worker = make_worker({"slow": Recorder(slow)}, prefetch_seconds=0.02)
-    processing = keys.processing(worker.worker_id)
+    processing = keys.processing("default", worker.worker_id)
     for _ in range(4):
         job_queue.dispatch("default", "slow", {})
 

@@ -44,7 +44,7 @@ def test_a_failed_job_is_retried_and_another_deleted_from_the_dashboard(
 
     assert response.status_code == 303
     assert queue.failed() == []
-    [state] = queue.states([failed_job])
+    [state] = queue.states([("payments", failed_job)])
     assert state is not None and state.state == "queued"
     Worker(redis, {}, prefix=prefix).run(["payments"], burst=True)  # fails again
     assert post_form(client, f"/dashboard/failed/{failed_job}/delete", {}).status_code == 303

@@ -103,7 +103,7 @@ def test_retry_queues_one_job_again_with_its_attempts_reset(
     assert result.exit_code == 0, result.output
     assert result.output == f"Queued 1 job again: {failed['unknown_1']}.\n"
     assert failed["unknown_1"] not in failed_ids(queue)
-    (state,) = queue.states([failed["unknown_1"]])
+    (state,) = queue.states([("reports", failed["unknown_1"])])
     assert state is not None and (state.state, state.attempts) == ("queued", 0)
     assert run_worker(app)["failed"] == 1
     assert failed["unknown_1"] in failed_ids(queue)
@@ -150,7 +150,7 @@ def test_delete_drops_one_entry_and_its_state(
 
     assert result.output == f"Deleted failed job {failed['payment']}.\n"
     assert failed["payment"] not in failed_ids(queue) and len(failed_ids(queue)) == 3
-    assert queue.states([failed["payment"]]) == [None]
+    assert queue.states([("payments", failed["payment"])]) == [None]
 
 
 def test_purge_asks_first_and_keeps_everything_when_declined(
