@@ -11,7 +11,6 @@ refuses commands (cluster_state:fail) until it is back.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import socket
 import subprocess
@@ -212,13 +211,19 @@ def _wait_until(condition: Callable[[], bool], what: str, timeout_seconds: float
 
 
 def main() -> None:
-    """Start a cluster in a temporary folder, print its URL, and keep it up until Ctrl-C."""
+    """Start a cluster in a temporary folder, print its URL, and keep it up until Ctrl-C
+    (or SIGTERM)."""
+    stopping: list[int] = []
+    # Handlers of our own, not KeyboardInterrupt: a shell starts a background job with
+    # SIGINT ignored, and `kill` sends SIGTERM; either way the nodes must be stopped.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda received, _frame: stopping.append(received))
     with tempfile.TemporaryDirectory(prefix="redis-cluster-") as folder, \
             start_redis_cluster(Path(folder)) as cluster:
         print(cluster.url, flush=True)
         print(f"nodes on ports {', '.join(map(str, cluster.ports))}; Ctrl-C stops them",
               file=sys.stderr, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
+        while not stopping:
             signal.pause()
 
 

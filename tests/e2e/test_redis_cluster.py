@@ -43,7 +43,10 @@ def test_the_cluster_forms_with_redislites_server_too(tmp_path: Path) -> None:
         client.close()
 
 
-def test_the_command_prints_the_url_and_stops_the_nodes_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_the_command_prints_the_url_and_stops_the_nodes_on_ctrl_c(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     # Given `python -m devtools.redis_cluster`, as configuration.md tells a reader to run it
     out, err = tmp_path / "out", tmp_path / "err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -67,8 +70,8 @@ def test_the_command_prints_the_url_and_stops_the_nodes_on_ctrl_c(tmp_path: Path
         assert sorted(node.port for node in client.get_primaries()) == sorted(ports)
         client.close()
 
-        # And Ctrl-C stops every node, and the command, cleanly
-        process.send_signal(signal.SIGINT)
+        # And Ctrl-C (or SIGTERM) stops every node, and the command, cleanly
+        process.send_signal(stop_signal)
         assert process.wait(timeout=30) == 0
         for port in ports:
             with pytest.raises(ConnectionRefusedError):
