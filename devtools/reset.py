@@ -8,9 +8,10 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
-from jobs import connect
+from jobs import RedisClient
 from shop.columns import Base
 from shop.db import Database, init_db
+from shop.extensions import redis_client
 
 # Where run.py leaves the address of the Redis it started, while that Redis runs.
 REDIS_URL_FILE = Path("redis") / "url"
@@ -24,14 +25,10 @@ def running_redis_url(app: Flask, environ_url: str | None) -> str | None:
     return url_file.read_text().strip() if url_file.exists() else None
 
 
-def empty_redis(url: str, prefix: str) -> int:
-    """Delete every key under prefix; return how many."""
-    client = connect(url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        return int(client.delete(*keys)) if keys else 0
-    finally:
-        client.close()
+def empty_redis(redis: RedisClient, prefix: str) -> int:
+    """Delete every key under prefix (on a cluster, on every node); return how many."""
+    keys = list(redis.scan_iter(match=f"{prefix}*", count=1000))
+    return int(redis.delete(*keys)) if keys else 0
 
 
 def empty_database(database: Database) -> None:
@@ -47,7 +44,12 @@ def reset(app: Flask, environ_url: str | None) -> list[str]:
     done = []
     url = running_redis_url(app, environ_url)
     if url is not None:
-        count = empty_redis(url, app.config["JOBS_PREFIX"])
+        # The shop's own kind of client: a cluster's, or one through the sentinels, if so set.
+        client = redis_client({**app.config, "REDIS_URL": url}, "reset")
+        try:
+            count = empty_redis(client, app.config["JOBS_PREFIX"])
+        finally:
+            client.close()
         done.append(f"Redis at {url}: deleted {count} keys under {app.config['JOBS_PREFIX']}")
     else:  # no Redis runs: the one `make run` starts will start empty
         shutil.rmtree(Path(app.instance_path) / "redis", ignore_errors=True)

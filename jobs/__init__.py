@@ -2,7 +2,13 @@
 
 from jobs.backoff import RetryPolicy, compute_backoff
 from jobs.client import QueueClient
-from jobs.connection import connect, connect_sentinel
+from jobs.connection import (
+    RedisClient,
+    connect,
+    connect_cluster,
+    connect_sentinel,
+    is_cluster,
+)
 from jobs.entry import Entry
 from jobs.failed import FailedList, JobNotFound
 from jobs.failures import JobTimedOut, UnknownHandler
@@ -36,6 +42,7 @@ __all__ = [
     "QueueDepth",
     "QueueMonitor",
     "QueueSnapshot",
+    "RedisClient",
     "RetryPolicy",
     "Throughput",
     "UnknownHandler",
@@ -44,5 +51,7 @@ __all__ = [
     "WorkerRegistry",
     "compute_backoff",
     "connect",
+    "connect_cluster",
     "connect_sentinel",
+    "is_cluster",
 ]

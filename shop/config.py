@@ -16,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     # every process then finds the master through them instead of REDIS_URL.
     "REDIS_SENTINELS": None,
     "REDIS_SENTINEL_MASTER": None,
+    # With Redis Cluster (REDIS_CLUSTER=1): REDIS_URL names any one of its nodes, and every
+    # process finds the others from it. Not with REDIS_SENTINELS: a cluster fails over itself.
+    "REDIS_CLUSTER": False,
     # Seconds; only for the client that dispatches (web app, relay, CLI), not the worker's.
     "REDIS_CONNECT_TIMEOUT": 0.25,
     "REDIS_SOCKET_TIMEOUT": 1.0,
@@ -63,6 +66,7 @@ ENVIRONMENT: dict[str, Callable[[str], Any]] = {
     "REDIS_URL": str,
     "REDIS_SENTINELS": str,
     "REDIS_SENTINEL_MASTER": str,
+    "REDIS_CLUSTER": parse_flag,
     "REDIS_CONNECT_TIMEOUT": float,
     "REDIS_SOCKET_TIMEOUT": float,
     "JOBS_PREFIX": str,

@@ -8,7 +8,7 @@ Two clients of one Redis, connecting only when used:
   answers at once, leaving the order's jobs in the outbox for the relay; the health check,
   the demo and the dashboard use it too, so none of them hangs on a Redis that does not answer.
 Each connection is named (CLIENT LIST shows whose it is; the demo's fault panel drops only
-this shop's).
+this shop's). With REDIS_CLUSTER on, each is a Redis Cluster client, which connects at once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app
-from redis import Redis
 
-from jobs import JobQueue, connect, connect_sentinel
+from jobs import JobQueue, RedisClient, connect, connect_cluster, connect_sentinel
 from shop.orders.services import SHOP_QUEUES
 
 
@@ -44,10 +43,21 @@ def init_app(app: Flask) -> None:
     )
 
 
-def redis_client(config: Mapping[str, Any], role: str, **options: Any) -> Redis:
-    """A client of the queue's Redis: through the sentinels if REDIS_SENTINELS is set, else
-    at REDIS_URL. Neither connects before its first command."""
+def redis_client(config: Mapping[str, Any], role: str, **options: Any) -> RedisClient:
+    """A client of the queue's Redis: through the sentinels if REDIS_SENTINELS is set, of
+    the cluster REDIS_URL is a node of if REDIS_CLUSTER is on, else at REDIS_URL.
+
+    Only the cluster's connects at once, to learn which node holds which keys; the others
+    connect on their first command.
+    """
     name = client_name(config["JOBS_PREFIX"], role)
+    if config["REDIS_CLUSTER"]:
+        if config["REDIS_SENTINELS"]:
+            raise ValueError(
+                "REDIS_CLUSTER and REDIS_SENTINELS are both set: a Redis Cluster fails over "
+                "without sentinels; set REDIS_URL to one of its nodes and unset REDIS_SENTINELS"
+            )
+        return connect_cluster(config["REDIS_URL"], client_name=name, **options)
     if not config["REDIS_SENTINELS"]:
         return connect(config["REDIS_URL"], client_name=name, **options)
     if not config["REDIS_SENTINEL_MASTER"]:
@@ -74,7 +84,7 @@ def current_queue() -> JobQueue:
     return queue
 
 
-def current_redis() -> Redis:
+def current_redis() -> RedisClient:
     """Return the current app's Redis client for the web app (short timeouts)."""
-    redis: Redis = current_app.extensions["app_redis"]
+    redis: RedisClient = current_app.extensions["app_redis"]
     return redis

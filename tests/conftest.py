@@ -14,6 +14,7 @@ import redis as redis_py
 import jobs
 from bench.postgres import NoPostgres, postgres_schema
 from devtools.embedded_redis import start_embedded_redis
+from devtools.redis_cluster import RedisClusterGroup, start_redis_cluster
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,20 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterGroup]:
+    """A Redis Cluster of three masters on this machine, started only for the sessions
+    whose tests ask for it, with the same redis-server as the embedded one."""
+    with start_redis_cluster(Path(tmp_path_factory.mktemp("redis-cluster"))) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(redis_cluster: RedisClusterGroup) -> str:
+    """The URL of one node of the session's Redis Cluster (db 0, a cluster's only one)."""
+    return redis_cluster.url
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis import Redis
+from redis.cluster import ClusterNode, RedisCluster
 
-from jobs import JobQueue, Keys
+from jobs import JobQueue, Keys, RedisClient
 
 
 class FaultRefused(RuntimeError):
@@ -86,15 +86,21 @@ def is_own_worker(pid: int, launcher_pid: int) -> bool:
     return parent is not None and int(parent.group(1)) == launcher_pid and runs_worker
 
 
-def push_malformed(redis: Redis, keys: Keys, queue: str) -> str:
+def push_malformed(redis: RedisClient, keys: Keys, queue: str) -> str:
     """Push data that is not a job onto queue; return what was pushed."""
     message = f"not a job: pushed by the fault panel at {time.strftime('%H:%M:%S')} {{"
     redis.rpush(keys.queue(queue), message)
     return message
 
 
-def drop_connections(redis: Redis, names: list[str]) -> int:
-    """Have Redis close every connection named in names but the caller's; return how many."""
+def drop_connections(redis: RedisClient, names: list[str]) -> int:
+    """Have Redis close every connection named in names but the caller's; return how many.
+
+    On a cluster, each node closes its own.
+    """
+    if isinstance(redis, RedisCluster):
+        nodes: list[ClusterNode] = redis.get_nodes()  # type: ignore[no-untyped-call]  # untyped
+        return sum(drop_connections(redis.get_redis_connection(node), names) for node in nodes)
     victims = [client["id"] for client in redis.client_list() if client.get("name") in names]
     with redis.pipeline(transaction=False) as pipe:
         for client_id in victims:

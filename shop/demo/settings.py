@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from redis import Redis
 from redis.exceptions import RedisError
 
-from jobs import Keys
+from jobs import Keys, RedisClient
 from shop.handlers.gateway import PaymentSettings
 
 logger = logging.getLogger(__name__)
@@ -26,7 +25,9 @@ def settings_key(prefix: str) -> str:
     return Keys(prefix).demo_payment
 
 
-def read_payment_settings(redis: Redis, prefix: str, defaults: PaymentSettings) -> PaymentSettings:
+def read_payment_settings(
+    redis: RedisClient, prefix: str, defaults: PaymentSettings
+) -> PaymentSettings:
     """Return the settings in Redis, each missing one (or all, if Redis fails) from defaults."""
     try:
         stored: dict[str, str] = redis.hgetall(settings_key(prefix))  # type: ignore[assignment]
@@ -43,7 +44,7 @@ def read_payment_settings(redis: Redis, prefix: str, defaults: PaymentSettings) 
         return defaults
 
 
-def write_payment_settings(redis: Redis, prefix: str, settings: PaymentSettings) -> None:
+def write_payment_settings(redis: RedisClient, prefix: str, settings: PaymentSettings) -> None:
     """Store settings for every worker's next charge."""
     redis.hset(settings_key(prefix), mapping={
         "latency_seconds": repr(settings.latency_seconds),

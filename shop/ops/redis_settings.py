@@ -4,6 +4,8 @@ The queue's promises (docs/guarantees.md) hold only on a Redis that neither evic
 when its memory is full nor forgets its writes on a restart: maxmemory-policy noeviction,
 appendonly yes, appendfsync always. A Redis set otherwise works, and quietly loses jobs;
 so every process says so at start, as BullMQ's workers do, and /healthz keeps saying it.
+On a Redis Cluster each node holds its share of the jobs, so each node is checked, replicas
+too: a failover makes one the primary.
 """
 
 from __future__ import annotations
@@ -12,15 +14,30 @@ import logging
 
 from flask import Flask
 from redis import Redis
+from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisError, ResponseError
+
+from jobs import RedisClient
 
 logger = logging.getLogger(__name__)
 
 SETTINGS = ("maxmemory-policy", "appendonly", "appendfsync", "save")
 
 
-def redis_risks(redis: Redis) -> list[str]:
-    """What in this Redis's settings may lose or evict jobs, one sentence each; [] if nothing."""
+def redis_risks(redis: RedisClient) -> list[str]:
+    """What in this Redis's settings may lose or evict jobs, one sentence each; [] if nothing.
+
+    On a cluster, each sentence names the node it is about, as host:port.
+    """
+    if not isinstance(redis, RedisCluster):
+        return server_risks(redis)
+    nodes: list[ClusterNode] = redis.get_nodes()  # type: ignore[no-untyped-call]  # untyped
+    return [f"{node.name}: {risk}" for node in nodes
+            for risk in server_risks(redis.get_redis_connection(node))]
+
+
+def server_risks(redis: Redis) -> list[str]:
+    """What in one Redis server's settings may lose or evict jobs; [] if nothing."""
     try:
         config = redis.config_get(*SETTINGS)
     except ResponseError as error:  # CONFIG renamed or refused, as some hosted Redis do

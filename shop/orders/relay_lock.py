@@ -12,7 +12,9 @@ import os
 import secrets
 import socket
 
-from redis import Redis, WatchError
+from redis import WatchError
+
+from jobs import RedisClient
 
 # A pass takes milliseconds; a holder that dies mid-pass blocks the others this long at most.
 HOLD_SECONDS = 30.0
@@ -21,7 +23,7 @@ HOLD_SECONDS = 30.0
 class RelayLock:
     """A Redis lock (`queue:relay`) held for one relay pass by one process at a time."""
 
-    def __init__(self, redis: Redis, key: str, hold_seconds: float = HOLD_SECONDS) -> None:
+    def __init__(self, redis: RedisClient, key: str, hold_seconds: float = HOLD_SECONDS) -> None:
         self.redis = redis
         self.key = key
         self.hold_ms = int(hold_seconds * 1000)
@@ -37,7 +39,7 @@ class RelayLock:
         step: the delete fails if the key changed between them."""
         with self.redis.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(self.key)  # type: ignore[no-untyped-call]  # untyped in redis-py
+                pipe.watch(self.key)
                 if pipe.get(self.key) != self.holder:
                     return
                 pipe.multi()

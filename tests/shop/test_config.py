@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import redis as redis_py
 from flask import Flask
+from redis.cluster import RedisCluster
 
 import shop
 from jobs import JobQueue
@@ -18,8 +19,9 @@ from shop.web.secret_key import MissingSecretKey
 @pytest.fixture
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No shop variables in the environment; the app's instance folder under tmp_path."""
-    for name in ("DATABASE_URL", "REDIS_URL", "JOBS_PREFIX", "SHOP_SMTP_HOST", "SHOP_OUTBOX_DIR",
-                 "SHOP_PAYMENT_LATENCY", "JOBS_MAX_ATTEMPTS", "MAX_CONTENT_LENGTH", "SHOP_DEMO"):
+    for name in ("DATABASE_URL", "REDIS_URL", "REDIS_CLUSTER", "REDIS_SENTINELS", "JOBS_PREFIX",
+                 "SHOP_SMTP_HOST", "SHOP_OUTBOX_DIR", "SHOP_PAYMENT_LATENCY", "JOBS_MAX_ATTEMPTS",
+                 "MAX_CONTENT_LENGTH", "SHOP_DEMO"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SHOP_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
@@ -130,3 +132,33 @@ def test_only_the_dispatching_client_has_short_timeouts(clean_environment: Path)
     # The worker's blocking pop waits up to 2 s: its client must not time out before
     assert blocking.get("socket_timeout") is None
     assert app.config["SHOP_IDEMPOTENCY_TTL"] == 24 * 60 * 60
+
+
+def test_with_redis_cluster_set_each_client_is_a_cluster_client_named_by_role(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, redis_cluster_url: str
+) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_cluster_url)
+    monkeypatch.setenv("REDIS_CLUSTER", "1")
+
+    app = create_app()
+
+    assert app.config["REDIS_CLUSTER"] is True
+    worker, web = app.extensions["redis"], app.extensions["app_redis"]
+    assert isinstance(worker, RedisCluster) and isinstance(web, RedisCluster)
+    assert web.get_connection_kwargs()["socket_timeout"] == app.config["REDIS_SOCKET_TIMEOUT"]
+    assert web.client_getname() == "queue:app"
+    assert worker.client_getname() == "queue:worker"
+    worker.close()
+    web.close()
+    app.extensions["db"].engine.dispose()
+
+
+def test_redis_cluster_with_sentinels_is_refused_saying_why(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_CLUSTER", "1")
+    monkeypatch.setenv("REDIS_SENTINELS", "127.0.0.1:26379")
+    monkeypatch.setenv("REDIS_SENTINEL_MASTER", "shop")
+
+    with pytest.raises(ValueError, match="REDIS_CLUSTER and REDIS_SENTINELS are both set"):
+        create_app()

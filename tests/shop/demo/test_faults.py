@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import redis as redis_py
 from flask.testing import FlaskClient
+from redis.cluster import RedisCluster
 
-from jobs import JobQueue, Keys, Worker, WorkerRegistry, connect
+from jobs import JobQueue, Keys, Worker, WorkerRegistry, connect, connect_cluster
 from shop.demo.faults import (
     FaultRefused,
     drop_connections,
@@ -137,3 +138,35 @@ def test_a_worker_py_of_another_launcher_is_not_ours(
     assert is_own_worker(process.pid, os.getpid())
     assert not is_own_worker(process.pid, os.getppid())
     assert not is_own_worker(process.pid, 1)  # an orphaned web app proves nothing
+
+
+def test_on_a_cluster_connections_are_dropped_on_every_node(
+    redis_cluster_url: str, prefix: str
+) -> None:
+    # Given a cluster client named as this shop's workers', connected to every node, and
+    # one of another app
+    name = client_name(prefix, "worker")
+    ours = connect_cluster(redis_cluster_url, client_name=name)
+    theirs = connect_cluster(redis_cluster_url, client_name="someone-else")
+    for client in (ours, theirs):
+        client.ping(target_nodes=RedisCluster.ALL_NODES)
+    admin = connect_cluster(redis_cluster_url)
+
+    def named(wanted: str) -> int:
+        return sum(1 for node in admin.get_nodes()
+                   for seen in admin.get_redis_connection(node).client_list()
+                   if seen["name"] == wanted)
+
+    ours_before, theirs_before = named(name), named("someone-else")
+
+    # When the fault panel drops this shop's connections
+    dropped = drop_connections(admin, [name])
+
+    # Then every one of them is closed, on every node, and no other
+    assert dropped == ours_before >= len(admin.get_nodes())
+    assert named(name) == 0
+    assert named("someone-else") == theirs_before
+    # And the client connects again on its next command
+    assert ours.ping(target_nodes=RedisCluster.ALL_NODES)
+    for client in (ours, theirs, admin):
+        client.close()

@@ -11,6 +11,8 @@ import redis as redis_py
 from flask import Flask
 
 from devtools.embedded_redis import EmbeddedRedis, start_embedded_redis
+from devtools.redis_cluster import RedisClusterGroup
+from jobs import connect_cluster
 from shop import create_app
 from shop.ops.redis_settings import redis_risks
 
@@ -70,3 +72,17 @@ def test_the_app_warns_at_start_and_healthz_reports_them(
     careless.extensions["redis"].close()
     careless.extensions["app_redis"].close()
     careless.extensions["db"].engine.dispose()
+
+
+def test_on_a_cluster_each_node_is_checked_and_named(redis_cluster: RedisClusterGroup) -> None:
+    # Given a cluster whose nodes keep nothing on disk
+    client = connect_cluster(redis_cluster.url)
+
+    risks = redis_risks(client)
+
+    # Then each node's risk is named with the node
+    assert sorted(risk.split(": ")[0] for risk in risks) == sorted(
+        f"127.0.0.1:{port}" for port in redis_cluster.ports
+    )
+    assert all("no persistence at all" in risk for risk in risks)
+    client.close()
