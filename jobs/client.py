@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from redis import Redis
 
 from jobs.clock import ServerClock
-from jobs.connection import queue_client_for
+from jobs.connection import RedisClient, queue_client_for
 from jobs.job import Job, MalformedJob
 from jobs.keys import Keys, check_queue_name
 from jobs.scripts import Call, Scripts
@@ -39,10 +38,14 @@ class QueueClient:
     NotReplicated if they do not within wait_timeout_seconds: see docs/guarantees.md.
     """
 
-    def __init__(self, redis: Redis, prefix: str = "queue:", *, wait_replicas: int = 0,
+    def __init__(self, redis: RedisClient, prefix: str = "queue:", *, wait_replicas: int = 0,
                  wait_timeout_seconds: float = 1.0) -> None:
         self.redis = queue_client_for(redis)
         self.keys = Keys.for_client(self.redis, prefix)
+        if wait_replicas and self.keys.cluster:
+            # redis-py sends WAIT to one node of the cluster, not to the connection that
+            # wrote the job: it would count nothing.
+            raise ValueError("wait_replicas is not supported on a Redis Cluster")
         self.scripts = Scripts(self.redis, wait_replicas, wait_timeout_seconds)
         self._announced: set[str] = set()
         # Due times are on the server's clock, which every worker compares them with
@@ -83,7 +86,7 @@ class QueueClient:
         """BLPOP key for up to timeout seconds (0: for ever), in waits well within the
         client's socket timeout: redis-py gives up reading a reply after it (5 s by default),
         so one long BLPOP would raise instead of waiting."""
-        socket_timeout = self.redis.connection_pool.connection_kwargs.get("socket_timeout")
+        socket_timeout = self.redis.get_connection_kwargs().get("socket_timeout")
         longest = min(POP_WAIT_SECONDS, socket_timeout / 2) if socket_timeout else POP_WAIT_SECONDS
         deadline = None if timeout == 0 else time.monotonic() + timeout
         while True:

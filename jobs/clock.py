@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from redis import Redis
+from jobs.connection import RedisClient
 
 __all__ = ["ServerClock"]
 
@@ -23,7 +23,7 @@ RESYNC_SECONDS = 60.0
 class ServerClock:
     """The Redis server's clock, read as the host's time plus an offset learned with TIME."""
 
-    def __init__(self, redis: Redis, resync_seconds: float = RESYNC_SECONDS) -> None:
+    def __init__(self, redis: RedisClient, resync_seconds: float = RESYNC_SECONDS) -> None:
         self.redis = redis
         self.resync_seconds = resync_seconds
         self.offset_seconds = 0.0

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from redis import Redis
-
+from jobs.connection import RedisClient
 from jobs.job import Job
 from jobs.keys import Keys
 from jobs.scripts import Call, Scripts
@@ -43,7 +42,7 @@ class FailedList:
     """Reads the failed lists of some queues as one, and retries or drops entries, each
     atomically. Reading them is one round trip (one per node on a cluster)."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
         self.scripts = Scripts(redis)

@@ -33,10 +33,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 
 from jobs.client import migrate_delayed_call
+from jobs.connection import RedisClient
 from jobs.keys import Keys
 from jobs.outcomes import Malformed, Outcome, Requeue, Taken, calls_for
 from jobs.pending import PendingOutcomes, count_stale, warn_stale
@@ -54,7 +54,7 @@ class Fetcher:
     """Takes jobs into one worker's processing list, and records what became of them."""
 
     def __init__(
-        self, redis: Redis, keys: Keys, registry: WorkerRegistry, stopping: threading.Event,
+        self, redis: RedisClient, keys: Keys, registry: WorkerRegistry, stopping: threading.Event,
         *, block_timeout: float, prefetch_seconds: float, max_prefetch: int,
     ) -> None:
         self.redis, self.keys, self.registry, self.stopping = redis, keys, registry, stopping

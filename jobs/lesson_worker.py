@@ -24,9 +24,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from types import FrameType
 
-from redis import Redis
-
-from jobs.connection import queue_client_for
+from jobs.connection import RedisClient, queue_client_for
 from jobs.failures import UnknownHandler, describe
 from jobs.handler import JobHandler
 from jobs.job import Job, MalformedJob, dumps
@@ -55,7 +53,7 @@ class LessonWorker:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         handlers: Mapping[str, JobHandler],
         max_attempts: int = 3,
         retry_base: float = 60.0,

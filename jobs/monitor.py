@@ -11,9 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from redis import Redis
-
-from jobs.connection import queue_client_for
+from jobs.connection import RedisClient, queue_client_for
 from jobs.entry import parse_entry
 from jobs.invariant import InvariantCheck, QueueRead, places_of
 from jobs.keys import Keys, is_queue_name
@@ -28,7 +26,7 @@ class QueueMonitor:
     """Reads the queue's keys, never writes them: each read takes a few round trips at
     most, and each list is read up to LIST_LIMIT entries, whatever the queue holds."""
 
-    def __init__(self, redis: Redis, prefix: str = "queue:") -> None:
+    def __init__(self, redis: RedisClient, prefix: str = "queue:") -> None:
         self.redis = queue_client_for(redis)
         self.keys = Keys.for_client(self.redis, prefix)
 

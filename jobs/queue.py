@@ -7,10 +7,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from redis import Redis
-
 from jobs.batch import Batch
 from jobs.client import QueueClient
+from jobs.connection import RedisClient
 from jobs.failed import FailedList
 from jobs.invariant import InvariantCheck
 from jobs.job import Job, JobState, new_job
@@ -36,7 +35,7 @@ class JobQueue:
     it looks at `queues` given here, then at every other queue used (`queue:queues`).
     """
 
-    def __init__(self, redis: Redis, prefix: str = "queue:", *, queues: Sequence[str] = (),
+    def __init__(self, redis: RedisClient, prefix: str = "queue:", *, queues: Sequence[str] = (),
                  wait_replicas: int = 0, wait_timeout_seconds: float = 1.0) -> None:
         self.client = QueueClient(redis, prefix, wait_replicas=wait_replicas,
                                   wait_timeout_seconds=wait_timeout_seconds)

@@ -11,10 +11,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from redis import Redis
 from redis.exceptions import RedisError
 
 from jobs.clock import ServerClock
+from jobs.connection import RedisClient
 from jobs.keys import Keys, is_queue_name
 from jobs.outcomes import Malformed, Taken, failed_entry
 from jobs.pending import count_stale
@@ -33,7 +33,7 @@ class WorkerRegistry:
     3. lock_reaper makes one worker at a time the reaper.
     """
 
-    def __init__(self, redis: Redis, keys: Keys, worker_id: str, max_recoveries: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, worker_id: str, max_recoveries: int) -> None:
         self.redis = redis
         self.keys = keys
         self.worker_id = worker_id

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from redis import Redis
 from redis.exceptions import NoScriptError, RedisError
+
+from jobs.connection import RedisClient
 
 # One script per atomic step; each file says what it does, to which keys, and why atomic.
 NAMES = (
@@ -39,7 +40,7 @@ class Scripts:
     wait_timeout_seconds.
     """
 
-    def __init__(self, redis: Redis, wait_replicas: int = 0,
+    def __init__(self, redis: RedisClient, wait_replicas: int = 0,
                  wait_timeout_seconds: float = 1.0) -> None:
         self.redis = redis
         self.wait_replicas = wait_replicas

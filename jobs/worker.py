@@ -10,12 +10,11 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from redis import Redis
 from redis.exceptions import ConnectionError, TimeoutError
 
 from jobs.alarm import Alarm, JobInterrupted
 from jobs.backoff import RetryPolicy
-from jobs.connection import queue_client_for
+from jobs.connection import RedisClient, queue_client_for
 from jobs.failures import Abandoned, JobTimedOut, UnknownHandler, describe
 from jobs.fetch import FOREVER_SECONDS, Fetcher
 from jobs.handler import JobHandler
@@ -46,7 +45,7 @@ class Worker:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: RedisClient,
         handlers: Mapping[str, JobHandler],
         max_attempts: int = 3,
         retry_base: float = 60.0,

@@ -57,6 +57,11 @@ def redis_client(config: Mapping[str, Any], role: str, **options: Any) -> RedisC
                 "REDIS_CLUSTER and REDIS_SENTINELS are both set: a Redis Cluster fails over "
                 "without sentinels; set REDIS_URL to one of its nodes and unset REDIS_SENTINELS"
             )
+        if config["JOBS_WAIT_REPLICAS"]:
+            raise ValueError(
+                "JOBS_WAIT_REPLICAS is not supported with REDIS_CLUSTER: redis-py sends WAIT "
+                "to one node of the cluster, not to the one that took the job; unset it"
+            )
         return connect_cluster(config["REDIS_URL"], client_name=name, **options)
     if not config["REDIS_SENTINELS"]:
         return connect(config["REDIS_URL"], client_name=name, **options)

@@ -162,3 +162,13 @@ def test_redis_cluster_with_sentinels_is_refused_saying_why(
 
     with pytest.raises(ValueError, match="REDIS_CLUSTER and REDIS_SENTINELS are both set"):
         create_app()
+
+
+def test_redis_cluster_with_wait_replicas_is_refused_saying_why(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_CLUSTER", "1")
+    monkeypatch.setenv("JOBS_WAIT_REPLICAS", "1")
+
+    with pytest.raises(ValueError, match="JOBS_WAIT_REPLICAS is not supported with REDIS_CLUSTER"):
+        create_app()

@@ -78,7 +78,7 @@ def hold_a_job(redis: redis_py.Redis, prefix: str, pid: int) -> tuple[str, str]:
     WorkerRegistry(redis, Keys(prefix), worker_id, max_recoveries=3).register(["payments"])
     job_id = JobQueue(redis, prefix).dispatch("payments", "process_payment", {})
     keys = Keys(prefix)
-    redis.lmove(keys.queue("payments"), keys.processing("default", worker_id), "LEFT", "RIGHT")
+    redis.lmove(keys.queue("payments"), keys.processing("payments", worker_id), "LEFT", "RIGHT")
     return worker_id, job_id
 
 

@@ -13,7 +13,7 @@ import pytest
 import redis as redis_py
 from flask.testing import FlaskClient
 
-from jobs import JobQueue
+from jobs import JobQueue, Keys
 from shop.demo.faults import FaultRefused
 from shop.demo.lesson_worker import is_lesson_worker, kill_lesson_worker_mid_job
 from tests.shop.support import post_form
@@ -36,13 +36,13 @@ def test_a_running_job_of_another_process_is_not_a_lesson_workers(
     try:
         queue = JobQueue(redis, prefix)
         job_id = queue.dispatch("payments", "process_payment", {"order_id": 1})
-        redis.hset(f"{prefix}job:{job_id}", mapping={
+        redis.hset(Keys(prefix).job("payments", job_id), mapping={
             "state": "running", "worker": f"{socket.gethostname()}:{sleeper.pid}:abc"})
 
         # Then the panel refuses to kill it
         assert not is_lesson_worker(sleeper.pid)
         with pytest.raises(FaultRefused):
-            kill_lesson_worker_mid_job(queue, [job_id])
+            kill_lesson_worker_mid_job(queue, [("payments", job_id)])
         assert sleeper.poll() is None
     finally:
         sleeper.kill()

@@ -185,5 +185,7 @@ def test_purge_yes_deletes_every_entry_malformed_ones_too(
 
     assert result.output == "Purged 4 jobs.\n"
     assert queue.failed() == []
-    assert redis.exists(*(Keys(prefix).job(job_id) for job_id in failed.values())) == 0
+    queues = {"unknown_1": "reports", "unknown_2": "reports", "payment": "payments"}
+    hashes = [Keys(prefix).job(queues[name], job_id) for name, job_id in failed.items()]
+    assert redis.exists(*hashes) == 0
     assert again.output == "No failed jobs to purge.\n"
