@@ -36,7 +36,7 @@ class QueueMonitor:
         now = time.time()
         with self.redis.pipeline(transaction=False) as pipe:
             for queue in queues:
-                pipe.mget(self._counter_keys(queue, minute_of(now), minutes))
+                _mget(pipe, self._counter_keys(queue, minute_of(now), minutes))
             counts = pipe.execute()
         return Throughput.from_counts(_add_up(counts, 2 * minutes), minute_of(now), now)
 
@@ -50,7 +50,7 @@ class QueueMonitor:
                 pipe.zrange(self.keys.delayed(name), 0, LIST_LIMIT - 1, withscores=True)
                 pipe.llen(self.keys.failed(name))
                 pipe.lrange(self.keys.failed(name), 0, LIST_LIMIT - 1)
-                pipe.mget(self._counter_keys(name, minute_of(now), minutes))
+                _mget(pipe, self._counter_keys(name, minute_of(now), minutes))
             pipe.zrange(self.keys.workers, 0, -1, withscores=True)
             *replies, registry = pipe.execute()
         per_queue = [replies[i : i + 6] for i in range(0, len(replies), 6)]
@@ -171,6 +171,12 @@ class QueueMonitor:
         first."""
         span = range(minute_now - minutes + 1, minute_now + 1)
         return [self.keys.stats(queue, kind, m) for kind in ("processed", "failed") for m in span]
+
+
+def _mget(pipe: Any, keys: list[str]) -> None:
+    """MGET in a pipeline. A cluster pipeline refuses its mget() (its keys might span
+    slots); one queue's counters share a slot, so the command itself is sent."""
+    pipe.execute_command("MGET", *keys)
 
 
 def _add_up(counts: list[list[Any]], size: int) -> list[int]:

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import redis as redis_py
-
 from devtools.embedded_redis import EmbeddedRedis, free_port, start_embedded_redis
-from jobs import Job, JobQueue, JobState, Keys, MalformedJob
+from jobs import Job, JobQueue, JobState, MalformedJob, RedisClient
 from tests.e2e.support import ROOT, wait_for
 
 QUEUE = "work"
@@ -54,15 +52,16 @@ class OwnRedis:
 class Fleet:
     """Recording workers on one Redis and key prefix, the jobs given them, what they recorded."""
 
-    redis: redis_py.Redis
+    redis: RedisClient
     redis_url: str
     prefix: str
     tmp_path: Path
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    cluster: bool = False  # redis_url names a node of a Redis Cluster
 
     def __post_init__(self) -> None:
-        self.keys = Keys(self.prefix)
         self.queue = JobQueue(self.redis, self.prefix)
+        self.keys = self.queue.keys
         self.events_path = self.tmp_path / "events.log"
         self.events_path.touch()
 
@@ -75,7 +74,7 @@ class Fleet:
         command = [
             sys.executable, "-m", "tests.e2e.recording_worker", "--redis-url", self.redis_url,
             "--prefix", self.prefix, "--events", str(self.events_path), "--worker-id", name,
-            *options,
+            *(["--cluster"] if self.cluster else []), *options,
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         with (self.tmp_path / f"{name}.log").open("ab") as log:  # the child keeps its own copy

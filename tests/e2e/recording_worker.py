@@ -142,6 +142,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="A recording worker for the fault tests.")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1"))
     parser.add_argument("--prefix", required=True)
+    parser.add_argument("--cluster", action="store_true", help="--redis-url names a node of a "
+                        "Redis Cluster")
     parser.add_argument("--events", type=Path, required=True, help="the file events go to")
     parser.add_argument("--queue", action="append", help="a queue to serve (default: work)")
     parser.add_argument("--worker-id", help="the worker's id (default: host:pid:random)")
@@ -169,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s [worker %(process)d] %(message)s",
     )
     worker = jobs.Worker(
-        jobs.connect(args.redis_url), build_handlers(args),
+        (jobs.connect_cluster if args.cluster else jobs.connect)(args.redis_url),
+        build_handlers(args),
         max_attempts=args.max_attempts, retry_base=args.retry_base, prefix=args.prefix,
         job_timeout=args.job_timeout, shutdown_timeout=args.shutdown_timeout,
         recovery_timeout=args.recovery_timeout, worker_id=args.worker_id,
