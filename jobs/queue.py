@@ -118,12 +118,12 @@ class JobQueue:
             for (_, job_id), fields in zip(jobs, hashes, strict=True)
         ]
 
-    def snapshot(self, queues: Sequence[str], minutes: int = 30) -> QueueSnapshot:
-        """The whole queue now, these queues first, with the last minutes' throughput.
+    def snapshot(self, queues: Sequence[str] | None = None, minutes: int = 30) -> QueueSnapshot:
+        """These queues (or every known one) now, with the last minutes' throughput.
 
         Two round trips, however many jobs there are: jobs/snapshot.py says what each reads.
         """
-        return self.monitor.snapshot(queues, minutes)
+        return self.monitor.snapshot(self._queues(queues), minutes)
 
     def workers(self) -> list[WorkerInfo]:
         """The registered workers, with heartbeat age, the jobs they hold, their queues."""

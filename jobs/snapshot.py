@@ -1,11 +1,12 @@
 """QueueSnapshot: the whole queue at one moment, as a dashboard shows it, read in two round trips.
 
 QueueMonitor.snapshot only reads (LLEN, ZCARD, ZRANGE, LRANGE, MGET, HGET), pipelined:
-the first round trip reads the queues, the delayed set, the failed list, the worker registry
-and the per-minute counters (jobs.stats); the second reads each registered worker's
-processing list and queues, which the first named (no second one when no worker is
-registered). Lists are read up to LIST_LIMIT entries: past that, the per-queue split of
-the delayed and failed jobs counts only those read (`QueueSnapshot.truncated` says so).
+the first round trip reads each queue's list, delayed set, failed list and per-minute
+counters (jobs.stats), and the worker registry; the second reads what each registered
+worker serves and its processing lists for these queues (no second one when no worker is
+registered). On a Redis Cluster each round trip goes to every node once. Lists are read up
+to LIST_LIMIT entries: past that, the per-queue split of the delayed and failed jobs counts
+only those read (`QueueSnapshot.truncated` says so).
 """
 
 from __future__ import annotations

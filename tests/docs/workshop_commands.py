@@ -10,7 +10,7 @@ LLEN = 'redis-cli -u "$REDIS_URL" LLEN queue:hello'
 BLPOP = 'redis-cli -u "$REDIS_URL" BLPOP queue:hello 5'
 LESSON_WORKER = "python worker.py --lesson"
 LESSON_RETRIES = "python worker.py --lesson --queue payments --queue default"
-DELAYED = 'redis-cli -u "$REDIS_URL" ZRANGE queue:delayed 0 -1 WITHSCORES'
+DELAYED = 'redis-cli -u "$REDIS_URL" ZRANGE queue:delayed:emails 0 -1 WITHSCORES'
 WAREHOUSE_WORKER = "python worker.py --queue warehouse"
 
 WORKSHOP: tuple[str, ...] = (

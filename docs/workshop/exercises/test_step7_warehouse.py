@@ -29,7 +29,8 @@ def test_a_paid_order_tells_the_warehouse_ten_seconds_later(
         ["payments"], burst=True)
 
     # Then its warehouse job waits in the delayed set, for the warehouse queue, 10 s on
-    (state,) = app.extensions["queue"].states([f"order-{public_id}-notify_warehouse"])
+    job = ("warehouse", f"order-{public_id}-notify_warehouse")
+    (state,) = app.extensions["queue"].states([job])
     assert state is not None, "paying the order dispatched no notify_warehouse job for it"
     assert (state.state, state.queue) == ("delayed", "warehouse"), state
     assert state.due_at is not None and 8 <= state.due_at - paid_at <= 12, state
