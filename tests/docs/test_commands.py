@@ -36,6 +36,9 @@ RUN_ELSEWHERE: dict[str, str] = {
     "make bench": "tests/bench/test_bench_smoke.py::test_bench_runs_and_writes_its_report",
     # `make bench-failover` runs `python -m bench.failover`: this test runs it, one failover.
     "make bench-failover": "tests/bench/test_failover.py::test_the_failover_benchmark_runs",
+    # docs/scaling.md: this test runs it with a few orders, on the tests' Redis.
+    "python -m bench.memory": "tests/bench/test_memory.py::"
+    "test_the_memory_benchmark_prints_bytes_per_job",
     # The workshop: `make run WORKERS=0` and `make reset` run `python run.py` with WORKERS=0
     # and `python -m devtools.workshop reset`, which its test runs as it follows the steps.
     "make run WORKERS=0": WORKSHOP_TEST,
