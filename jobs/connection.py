@@ -11,11 +11,16 @@ from typing import Any, TypeAlias, overload
 
 from redis import BlockingConnectionPool, ConnectionPool, Redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import ClusterDownError, ConnectionError, TimeoutError
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
 # Either client the queue works with. A RedisCluster is no Redis subclass: it routes each
 # command to the node that owns its keys' hash slot.
 RedisClient: TypeAlias = Redis | RedisCluster
+
+# What a command raises while Redis cannot serve it: unreachable, too slow, or, on a cluster,
+# a master whose slots nobody serves until a replica takes over.
+UNREACHABLE: tuple[type[Exception], ...] = (ConnectionError, TimeoutError, ClusterDownError)
 
 # The settings a queue's client must have. surrogateescape lets data that is not UTF-8 (a
 # poison message) come back as a str that encodes to the very same bytes, so the scripts

@@ -3,8 +3,8 @@
 The lesson's worker BLPOPs a job: if it dies while the job runs, the job is gone. Here a
 job moves (LMOVE, atomically) from its queue into the worker's own processing list for
 that queue, `queue:processing:<name>:<worker>`, and stays there until its outcome is
-recorded. A worker that
-dies leaves its jobs there, and the reaper (jobs/registry.py) gives them back.
+recorded. A worker that dies leaves its jobs there, and the reaper (jobs/registry.py)
+gives them back.
 
 The rest of this module is throughput; a reader following the lesson can skip it.
 1. One round trip, a pipeline of scripts, records the outcomes of the jobs finished since
@@ -33,10 +33,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from redis.exceptions import ConnectionError, TimeoutError
-
 from jobs.client import migrate_delayed_call
-from jobs.connection import RedisClient
+from jobs.connection import UNREACHABLE, RedisClient
 from jobs.keys import Keys
 from jobs.outcomes import Malformed, Outcome, Requeue, Taken, calls_for
 from jobs.pending import PendingOutcomes, count_stale, warn_stale
@@ -51,7 +49,7 @@ FOREVER_SECONDS = 1e12  # a heartbeat "older than this" cutoff that every worker
 
 
 class Fetcher:
-    """Takes jobs into one worker's processing list, and records what became of them."""
+    """Takes jobs into one worker's processing lists, and records what became of them."""
 
     def __init__(
         self, redis: RedisClient, keys: Keys, registry: WorkerRegistry, stopping: threading.Event,
@@ -79,7 +77,7 @@ class Fetcher:
                     self._block(queues)
                 self._pause_seconds = 0.0
                 return self._start(taken)
-            except (ConnectionError, TimeoutError) as error:
+            except UNREACHABLE as error:
                 self.lost_redis = True
                 self._pause_seconds = min(max(self._pause_seconds * 2, 0.1), 5.0)
                 log.warning("Redis unreachable (%s); retrying in %.1f s",
@@ -113,7 +111,7 @@ class Fetcher:
         self.pending.stop()
         try:
             stale = self.pending.flush()
-        except (ConnectionError, TimeoutError) as error:
+        except UNREACHABLE as error:
             log.error("Could not record the last outcomes (%s): their jobs will run again", error)
             return
         warn_stale(stale)
@@ -127,7 +125,7 @@ class Fetcher:
                  *(self._take_call(group, count) for group in groups)]
         try:
             replies = self.scripts.run(calls)
-        except (ConnectionError, TimeoutError):
+        except UNREACHABLE:
             self.pending.give_back(outcomes)
             raise
         recorded = replies[: len(calls) - 2 * len(groups)]

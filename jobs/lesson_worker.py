@@ -81,6 +81,10 @@ class LessonWorker:
     def run(self, queues: Sequence[str] = ("default",), burst: bool = False) -> dict[str, int]:
         """Run jobs from queues until stopped; burst: until a pop finds none."""
         names = [check_queue_name(name) for name in queues]
+        if self.keys.cluster and len(names) > 1:
+            raise ValueError("The lesson's worker BLPOPs all its queues in one command, which "
+                             "a Redis Cluster refuses for keys of several slots: give it one "
+                             "queue, or run it on a single Redis")
         with self._stop_signals():
             log.info("Worker started on queue: %s", ", ".join(names))
             by_key = {self.keys.queue(name): name for name in names}

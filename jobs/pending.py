@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from redis.exceptions import ConnectionError, TimeoutError
-
+from jobs.connection import UNREACHABLE
 from jobs.outcomes import Outcome
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ class PendingOutcomes:
         outcomes = self.take()
         try:
             return self.send(outcomes)
-        except (ConnectionError, TimeoutError):
+        except UNREACHABLE:
             self.give_back(outcomes)
             raise
 
@@ -74,7 +73,7 @@ class PendingOutcomes:
             if not due:
                 continue
             # On an outage the fetch reports it, and sends them when Redis is back.
-            with contextlib.suppress(ConnectionError, TimeoutError):
+            with contextlib.suppress(*UNREACHABLE):
                 warn_stale(self.flush())
 
 

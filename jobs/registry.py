@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from jobs.clock import ServerClock
 from jobs.connection import RedisClient
+from jobs.job import Job
 from jobs.keys import Keys, is_queue_name
 from jobs.outcomes import Malformed, Taken, failed_entry
 from jobs.pending import count_stale
@@ -80,11 +81,11 @@ class WorkerRegistry:
         """Give a dead worker's jobs back to their queues; return (returned, failed).
 
         queues: those it served, if known; else those its description names and every
-        queue used (`queue:queues`), so none is missed. Each queue's jobs
-        move in one script (reap.lua), then the worker leaves the registry unless it beat
-        since dead_before (unregister.lua). A worker that was only slow, and beat between
-        the check and the move, finds its jobs given back: they run again, and its own
-        outcomes for them are stale (at least once, never lost).
+        queue used (`queue:queues`), so none is missed. Each queue's jobs move in one script
+        (reap.lua), then the worker leaves the registry unless it beat since dead_before
+        (unregister.lua). A worker that was only slow, and beat between the check and the
+        move, finds its jobs given back: they run again, and its own outcomes for them are
+        stale (at least once, never lost).
         """
         if queues is None:
             with self.redis.pipeline(transaction=False) as pipe:
@@ -103,9 +104,9 @@ class WorkerRegistry:
         now = self.clock.now()
         held = [Taken.parse(str(raw), queue)
                 for queue, raws in zip(queues, lists, strict=True) for raw in raws]
-        calls = [self._reap_call(worker_id, queue, now,
-                                 [t for t in held if t.queue == queue and t.job is not None])
-                 for queue in queues]
+        calls = [self._reap_call(worker_id, queue, now, [
+            (t.raw, t.job) for t in held if t.queue == queue and t.job is not None])
+            for queue in queues]
         calls += [Malformed(t.raw, t.queue, worker_id, t.malformed or "", now).call(self.keys)
                   for t in held if t.job is None]
         replies = self.scripts.run(calls) if calls else []
@@ -123,15 +124,15 @@ class WorkerRegistry:
         self.redis.delete(self.keys.worker(worker_id))
         return True
 
-    def _reap_call(self, worker_id: str, queue: str, now: float, held: list[Taken]) -> Call:
+    def _reap_call(self, worker_id: str, queue: str, now: float,
+                   held: list[tuple[str, Job]]) -> Call:
         error = f"abandoned {self.max_recoveries + 1} times"
         keys = [self.keys.processing(queue, worker_id), self.keys.queue(queue),
                 self.keys.marker(queue), self.keys.failed(queue)]
         args: list[Any] = [worker_id, self.max_recoveries, repr(now)]
-        for taken in reversed(held):  # each goes onto the front: last first keeps the order
-            assert taken.job is not None
-            keys.append(self.keys.job(queue, taken.job.id))
-            args += [taken.raw, failed_entry(taken.job, error, now)]
+        for raw, job in reversed(held):  # each goes onto the front: last first keeps the order
+            keys.append(self.keys.job(queue, job.id))
+            args += [raw, failed_entry(job, error, now)]
         return Call("reap", keys, args)
 
 

@@ -10,11 +10,9 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from redis.exceptions import ConnectionError, TimeoutError
-
 from jobs.alarm import Alarm, JobInterrupted
 from jobs.backoff import RetryPolicy
-from jobs.connection import RedisClient, queue_client_for
+from jobs.connection import UNREACHABLE, RedisClient, queue_client_for
 from jobs.failures import Abandoned, JobTimedOut, UnknownHandler, describe
 from jobs.fetch import FOREVER_SECONDS, Fetcher
 from jobs.handler import JobHandler
@@ -177,7 +175,7 @@ class Worker:
         try:
             try:
                 self.registry.register(queues)
-            except (ConnectionError, TimeoutError) as error:
+            except UNREACHABLE as error:
                 # A worker outlives a Redis outage, even one at its start: the fetch waits
                 # for Redis, then registers it (Fetcher._recover).
                 log.warning("Redis unreachable at start (%s): waiting for it", error)
@@ -194,7 +192,7 @@ class Worker:
             restore_signals()
         try:  # leave the registry, giving back anything still held
             self.registry.reap(self.worker_id, FOREVER_SECONDS, queues)
-        except (ConnectionError, TimeoutError):
+        except UNREACHABLE:
             log.error("Could not unregister: the reaper will give back this worker's jobs")
         log.info("Worker %s stopped: %s", self.worker_id,
                  ", ".join(f"{count} {name}" for name, count in self.counts.items()))

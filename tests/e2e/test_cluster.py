@@ -18,6 +18,7 @@ import pytest
 from redis.cluster import RedisCluster
 
 from jobs import JobState, Keys, connect_cluster
+from jobs.lesson_worker import LessonWorker
 from tests.e2e.fleet import Fleet
 from tests.e2e.support import Shop, wait_for
 from tests.e2e.test_order_flow import job_states, place_order
@@ -156,3 +157,12 @@ def test_the_shop_places_orders_and_runs_their_jobs_on_a_cluster(
     with urllib.request.urlopen(http.base_url + "/metrics", timeout=10) as response:
         metrics = response.read().decode()
     assert 'shop_jobs_processed_total{handler="process_payment"} 5.0' in metrics
+
+
+def test_the_lessons_worker_refuses_several_queues_on_a_cluster_saying_why(
+    cluster: RedisCluster, prefix: str
+) -> None:
+    worker = LessonWorker(cluster, {}, prefix=prefix)
+
+    with pytest.raises(ValueError, match="refuses for keys of several slots"):
+        worker.run(QUEUES, burst=True)
