@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_py
+from redis.cluster import RedisCluster
 
 import jobs
 from bench.postgres import NoPostgres, postgres_schema
@@ -43,6 +44,19 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClu
 def redis_cluster_url(redis_cluster: RedisClusterGroup) -> str:
     """The URL of one node of the session's Redis Cluster (db 0, a cluster's only one)."""
     return redis_cluster.url
+
+
+@pytest.fixture
+def cluster(redis_cluster_url: str, prefix: str) -> Iterator[RedisCluster]:
+    """The queue's cluster client; every key under this test's prefix is deleted afterwards."""
+    client = jobs.connect_cluster(redis_cluster_url)
+    try:
+        yield client
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for key in keys:  # one by one: a DEL of several keys must name keys of one slot
+            client.delete(key)
+        client.close()
 
 
 @pytest.fixture

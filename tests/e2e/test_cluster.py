@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from redis.cluster import RedisCluster
 
-from jobs import JobState, Keys, connect_cluster
+from jobs import JobState, Keys
 from jobs.lesson_worker import LessonWorker
 from tests.e2e.fleet import Fleet
 from tests.e2e.support import Shop, wait_for
@@ -25,18 +25,6 @@ from tests.e2e.test_order_flow import job_states, place_order
 
 QUEUES = ["payments", "emails", "reports"]
 JOBS_PER_QUEUE = 1000
-
-
-@pytest.fixture
-def cluster(redis_cluster_url: str, prefix: str) -> Iterator[RedisCluster]:
-    """A cluster client; every key under this test's prefix is deleted afterwards."""
-    client = connect_cluster(redis_cluster_url)
-    try:
-        yield client
-    finally:
-        for key in list(client.scan_iter(match=f"{prefix}*", count=1000)):
-            client.delete(key)
-        client.close()
 
 
 @pytest.fixture

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from redis.cluster import RedisCluster
 
 from devtools.redis_cluster import HASH_SLOTS, RedisClusterGroup
-from jobs import connect, connect_cluster, is_cluster
+from jobs import connect, is_cluster
 from jobs.connection import queue_client_for
-
-
-@pytest.fixture
-def cluster(redis_cluster_url: str, prefix: str) -> Iterator[RedisCluster]:
-    """The queue's cluster client; every key under this test's prefix is deleted afterwards."""
-    client = connect_cluster(redis_cluster_url)
-    try:
-        yield client
-    finally:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        for key in keys:  # one by one: a DEL of several keys must name keys of one slot
-            client.delete(key)
-        client.close()
 
 
 def keys_on_every_primary(client: RedisCluster, prefix: str) -> dict[str, str]:
