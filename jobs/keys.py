@@ -73,6 +73,7 @@ prefix uses that instead, so tests and apps can share one Redis.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,6 +96,13 @@ def check_queue_name(name: str) -> str:
     if name in RESERVED_QUEUE_NAMES:
         raise ValueError(f"Invalid queue name {name!r}: it is reserved for the queue's own keys")
     return name
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_name(queue: str, cluster: bool) -> str:
+    # Cached: each job's outcome builds four keys of its queue, on the worker's hot path.
+    check_queue_name(queue)
+    return "{" + queue + "}" if cluster else queue
 
 
 def is_queue_name(name: str) -> bool:
@@ -130,8 +138,7 @@ class Keys:
 
     def _name(self, queue: str) -> str:
         """The queue's name as its keys end with it: in braces on a cluster."""
-        check_queue_name(queue)
-        return "{" + queue + "}" if self.cluster else queue
+        return _key_name(queue, self.cluster)
 
     def queue(self, name: str) -> str:
         return self.prefix + self._name(name)

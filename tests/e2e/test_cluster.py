@@ -8,6 +8,7 @@ connection (jobs/wakeup.py).
 
 from __future__ import annotations
 
+import sys
 import time
 import urllib.request
 from collections import Counter
@@ -130,7 +131,7 @@ def test_the_shop_places_orders_and_runs_their_jobs_on_a_cluster(
 ) -> None:
     # Given the web app and two workers, all on the cluster
     shop.env |= {"REDIS_CLUSTER": "1", "REDIS_URL": redis_cluster_url,
-                 "SHOP_PAYMENT_LATENCY": "0.2"}
+                 "SHOP_PAYMENT_LATENCY": "0.2", "SHOP_DASHBOARD_TOKEN": "the-token"}
     http = shop.start_web()
     for n in (1, 2):
         shop.start_worker(f"worker-{n}")
@@ -141,10 +142,17 @@ def test_the_shop_places_orders_and_runs_their_jobs_on_a_cluster(
     # Then every job of every order succeeds
     wait_for(lambda: all(set(job_states(http, order_id).values()) == {"succeeded"}
                          for order_id in orders), "every job of every order", seconds=60)
-    # and /metrics reads the queues across the nodes
+    # and /metrics, the dashboard and the jobs command read the queues across the nodes
     with urllib.request.urlopen(http.base_url + "/metrics", timeout=10) as response:
         metrics = response.read().decode()
     assert 'shop_jobs_processed_total{handler="process_payment"} 5.0' in metrics
+    dashboard = urllib.request.Request(http.base_url + "/dashboard",
+                                       headers={"Authorization": "Bearer the-token"})
+    with urllib.request.urlopen(dashboard, timeout=10) as response:
+        assert response.status == 200
+        assert "payments" in response.read().decode()
+    failed = shop.run(sys.executable, "-m", "flask", "--app", "shop", "jobs", "failed")
+    assert failed.stdout.decode() == "No failed jobs.\n"
 
 
 def test_the_lessons_worker_refuses_several_queues_on_a_cluster_saying_why(
