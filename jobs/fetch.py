@@ -155,9 +155,7 @@ class Fetcher:
                 self.stopping.wait(max(due_in, 0.0))
                 return
             timeout = min(timeout, due_in - REDIS_TICK_SECONDS)
-        if self._wait is None or self._wait.markers != [self.keys.marker(q) for q in queues]:
-            if self._wait is not None:
-                self._wait.close()
+        if self._wait is None:  # the worker serves the same queues until it stops
             self._wait = MarkerWait(self.redis, [self.keys.marker(q) for q in queues],
                                     one_slot=len(self.keys.slot_groups(queues)) == 1)
         # Whatever woke it, the next fetch takes the job, or learns the new due time.

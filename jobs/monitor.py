@@ -64,16 +64,17 @@ class QueueMonitor:
             Throughput.from_counts(counts, minute_of(now), now),
         )
 
-    def workers(self, queues: Sequence[str] = ()) -> list[WorkerInfo]:
-        """The registered workers, each with what it holds of these queues, or of the
-        queues it serves (two or three round trips)."""
+    def workers(self, queues: Sequence[str]) -> list[WorkerInfo]:
+        """The registered workers, each with what it holds of these queues (two round
+        trips)."""
         registry: list[tuple[str, float]] = self.redis.zrange(  # type: ignore[assignment]
             self.keys.workers, 0, -1, withscores=True
         )
         return self._workers(registry, time.time(), queues)
 
     def queues(self) -> list[str]:
-        """Every queue used: those dispatched to, and those served by a worker."""
+        """Every queue used: those dispatched to, and those served by a worker (workers
+        add theirs as they register)."""
         return sorted(name for name in map(str, self.redis.smembers(self.keys.queues))
                       if is_queue_name(name))
 
@@ -139,8 +140,8 @@ class QueueMonitor:
 
     def _workers(self, registry: list[tuple[str, float]], now: float,
                  queues: Sequence[str]) -> list[WorkerInfo]:
-        """What each registered worker holds, of these queues or else of those it serves,
-        and the queues it serves (one round trip; two if queues is empty)."""
+        """What each registered worker holds of these queues, and the queues it serves
+        (one round trip)."""
         if not registry:
             return []
         with self.redis.pipeline(transaction=False) as pipe:
@@ -150,20 +151,11 @@ class QueueMonitor:
                     pipe.lrange(self.keys.processing(queue, worker_id), 0, LIST_LIMIT - 1)
             replies = pipe.execute()
         step = 1 + len(queues)
-        served = [_queue_names(replies[i]) for i in range(0, len(replies), step)]
-        holding = [[raw for lst in replies[i + 1 : i + step] for raw in lst]
-                   for i in range(0, len(replies), step)]
-        if not queues:
-            with self.redis.pipeline(transaction=False) as pipe:
-                for (worker_id, _), names in zip(registry, served, strict=True):
-                    for queue in names or ():
-                        pipe.lrange(self.keys.processing(queue, worker_id), 0, LIST_LIMIT - 1)
-                lists = iter(pipe.execute())
-            holding = [[raw for _ in names or () for raw in next(lists)] for names in served]
         return [
             WorkerInfo(worker_id, max(0.0, now - float(beat)),
-                       [parse_entry(raw) for raw in held], names)
-            for (worker_id, beat), held, names in zip(registry, holding, served, strict=True)
+                       [parse_entry(raw) for held in replies[at + 1 : at + step] for raw in held],
+                       _queue_names(replies[at]))
+            for (worker_id, beat), at in zip(registry, range(0, len(replies), step), strict=True)
         ]
 
     def _counter_keys(self, queue: str, minute_now: int, minutes: int) -> list[str]:

@@ -127,7 +127,7 @@ class JobQueue:
 
     def workers(self) -> list[WorkerInfo]:
         """The registered workers, with heartbeat age, the jobs they hold, their queues."""
-        return self.monitor.workers()
+        return self.monitor.workers(self.queues())
 
     def throughput(self, minutes: int = 60,
                    queues: Sequence[str] | None = None) -> Throughput:
